@@ -1,0 +1,40 @@
+// Flags every service binary has (database, migrations, admin token,
+// logging, shutdown), read once into ServiceConfig. Each flag can also come
+// from ANALYTICS_<FLAG> (see flags.h); --database_url also from DATABASE_URL.
+#pragma once
+
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+ABSL_DECLARE_FLAG(std::string, database_url);
+ABSL_DECLARE_FLAG(int, db_pool_size);
+ABSL_DECLARE_FLAG(absl::Duration, db_statement_timeout);
+ABSL_DECLARE_FLAG(bool, migrate);
+ABSL_DECLARE_FLAG(bool, migrate_only);
+ABSL_DECLARE_FLAG(std::string, admin_token);
+ABSL_DECLARE_FLAG(std::string, log_format);
+ABSL_DECLARE_FLAG(std::string, log_level);
+ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
+
+namespace analytics {
+
+struct ServiceConfig {
+  std::string database_url;
+  int db_pool_size = 16;
+  absl::Duration db_statement_timeout;
+  bool migrate = false;
+  bool migrate_only = false;
+  // SHA-256 hex of the admin token; the token itself is not kept.
+  std::string admin_token_hash;
+  absl::Duration shutdown_grace;
+};
+
+// Reads the common flags (after ParseFlags), sets up logging for `service`,
+// and applies migrations when asked. INVALID_ARGUMENT for a missing
+// database URL; migration errors are returned as is.
+absl::StatusOr<ServiceConfig> LoadServiceConfig(const std::string& service);
+
+}  // namespace analytics

@@ -1,0 +1,141 @@
+// ConnectionPool implementation: lazy connections, prepared statements,
+// transaction attempts with exception-to-status conversion.
+#include "common/db/connection_pool.h"
+
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace analytics::db {
+
+ConnectionPool::ConnectionPool(PoolOptions options,
+                               std::vector<Statement> statements)
+    : options_(std::move(options)), statements_(std::move(statements)) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+ConnectionPool::Lease::Lease(ConnectionPool* pool,
+                             std::unique_ptr<pqxx::connection> connection)
+    : pool_(pool), connection_(std::move(connection)) {}
+
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_),
+      connection_(std::move(other.connection_)),
+      discard_(other.discard_) {
+  other.pool_ = nullptr;
+}
+
+ConnectionPool::Lease::~Lease() {
+  if (pool_ != nullptr) pool_->Return(std::move(connection_), discard_);
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::Connect() {
+  try {
+    auto connection = std::make_unique<pqxx::connection>(options_.url);
+    pqxx::nontransaction setup(*connection);
+    // SET cannot take bind parameters; the values are integers and a name we
+    // control, never request data.
+    setup.exec(absl::StrCat(
+        "SET statement_timeout = ",
+        absl::ToInt64Milliseconds(options_.statement_timeout)));
+    setup.exec(absl::StrCat("SET application_name = ",
+                            setup.quote(options_.application_name)));
+    setup.exec("SET TIME ZONE 'UTC'");
+    setup.commit();
+    for (const Statement& statement : statements_) {
+      connection->prepare(std::string(statement.name),
+                          std::string(statement.sql));
+    }
+    return connection;
+  } catch (const std::exception& e) {
+    return FromPqxx(e);
+  }
+}
+
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  const absl::Time deadline = absl::Now() + options_.acquire_timeout;
+  {
+    absl::MutexLock lock(&mu_);
+    auto available = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < options_.size;
+    };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&available), deadline)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "all ", options_.size, " database connections are busy"));
+    }
+    ++in_use_;
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(connection));
+    }
+    ++open_;
+  }
+  auto connection = Connect();
+  if (!connection.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    --in_use_;
+    return connection.status();
+  }
+  return Lease(this, std::move(*connection));
+}
+
+void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection,
+                            bool discard) {
+  absl::MutexLock lock(&mu_);
+  --in_use_;
+  if (discard || connection == nullptr || !connection->is_open()) {
+    --open_;
+    return;
+  }
+  idle_.push_back(std::move(connection));
+}
+
+int ConnectionPool::in_use() const {
+  absl::MutexLock lock(&mu_);
+  return in_use_;
+}
+
+ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
+    std::string_view name, Isolation isolation,
+    const std::function<absl::Status(pqxx::transaction_base&)>& body) {
+  auto lease = Acquire();
+  if (!lease.ok()) return {lease.status(), false};
+  try {
+    absl::Status status;
+    if (isolation == Isolation::kRepeatableReadReadOnly) {
+      pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(
+          lease->connection(), std::string(name));
+      status = body(tx);
+      if (status.ok()) tx.commit();
+    } else {
+      pqxx::work tx(lease->connection(), std::string(name));
+      status = body(tx);
+      if (status.ok()) tx.commit();
+    }
+    return {status, !status.ok()};
+  } catch (const std::exception& e) {
+    absl::Status status = FromPqxx(e);
+    if (status.code() == absl::StatusCode::kUnavailable ||
+        status.code() == absl::StatusCode::kUnknown) {
+      lease->Discard();
+    }
+    if (status.code() == absl::StatusCode::kUnknown) {
+      spdlog::error("transaction {}: {}", name, status.message());
+    }
+    return {status, false};
+  }
+}
+
+void SleepBeforeRetry(const RetryPolicy& policy, int attempt) {
+  absl::Duration backoff = policy.initial_backoff * (1 << std::min(attempt, 10));
+  backoff = std::min(backoff, policy.max_backoff);
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0.5, 1.0);
+  absl::SleepFor(backoff * jitter(random));
+}
+
+}  // namespace analytics::db

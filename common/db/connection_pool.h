@@ -1,0 +1,154 @@
+// ConnectionPool: a bounded set of PostgreSQL connections shared by threads.
+//
+// Connections are opened lazily, prepared with every registered Statement, and
+// replaced when they break. Acquire() blocks up to `acquire_timeout` and then
+// fails with RESOURCE_EXHAUSTED, so an overloaded database turns into a clear
+// error instead of an unbounded queue.
+//
+// RunTransaction() is the one way the services talk to PostgreSQL: it runs a
+// function inside a transaction, converts libpqxx exceptions to absl::Status,
+// and retries the whole function on serialization failures, deadlocks and
+// broken connections (a broken connection before COMMIT means nothing was
+// written). A connection lost during COMMIT is UNKNOWN and never retried.
+//
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/db/statement.h"
+#include "common/status/status_mapping.h"
+
+namespace analytics::db {
+
+struct PoolOptions {
+  std::string url;
+  int size = 8;
+  absl::Duration acquire_timeout = absl::Seconds(5);
+  // Applied to every statement of the pool's connections; 0 = no limit.
+  absl::Duration statement_timeout = absl::Seconds(30);
+  // Name reported to PostgreSQL (pg_stat_activity.application_name).
+  std::string application_name = "analytics";
+};
+
+enum class Isolation { kReadCommitted, kRepeatableReadReadOnly };
+
+struct RetryPolicy {
+  int max_attempts = 5;
+  absl::Duration initial_backoff = absl::Milliseconds(20);
+  absl::Duration max_backoff = absl::Seconds(1);
+};
+
+class ConnectionPool {
+ public:
+  // Does not connect; the first Acquire() does. Statements must outlive the
+  // pool (they are string constants in practice).
+  ConnectionPool(PoolOptions options, std::vector<Statement> statements);
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // A connection on loan; returned to the pool on destruction.
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    pqxx::connection& connection() { return *connection_; }
+    // Drops the connection instead of returning it (it is broken or in an
+    // unknown state).
+    void Discard() { discard_ = true; }
+
+   private:
+    friend class ConnectionPool;
+    Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection);
+    ConnectionPool* pool_;
+    std::unique_ptr<pqxx::connection> connection_;
+    bool discard_ = false;
+  };
+
+  absl::StatusOr<Lease> Acquire();
+
+  // Runs `fn(pqxx::transaction_base&)` in a transaction and commits it.
+  // `fn` returns absl::Status or absl::StatusOr<T>; a non-OK result rolls
+  // back and is returned as is (not retried). `fn` may run more than once, so
+  // it must not have side effects outside the transaction.
+  template <typename Fn>
+  auto RunTransaction(std::string_view name, Fn&& fn,
+                      Isolation isolation = Isolation::kReadCommitted)
+      -> std::invoke_result_t<Fn, pqxx::transaction_base&>;
+
+  int size() const { return options_.size; }
+  // Connections currently lent out.
+  int in_use() const;
+
+ private:
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
+  void Return(std::unique_ptr<pqxx::connection> connection, bool discard);
+  // Runs one attempt; exceptions become statuses.
+  struct AttemptOutcome {
+    absl::Status status;
+    // The status came from the caller's function, not from the database.
+    bool from_body = false;
+  };
+  AttemptOutcome Attempt(
+      std::string_view name, Isolation isolation,
+      const std::function<absl::Status(pqxx::transaction_base&)>& body);
+
+  const PoolOptions options_;
+  const std::vector<Statement> statements_;
+  mutable absl::Mutex mu_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Sleeps between retries: exponential, capped, jittered.
+void SleepBeforeRetry(const RetryPolicy& policy, int attempt);
+
+inline const absl::Status& StatusOf(const absl::Status& status) {
+  return status;
+}
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& result) {
+  return result.status();
+}
+
+template <typename Fn>
+auto ConnectionPool::RunTransaction(std::string_view name, Fn&& fn,
+                                    Isolation isolation)
+    -> std::invoke_result_t<Fn, pqxx::transaction_base&> {
+  using Result = std::invoke_result_t<Fn, pqxx::transaction_base&>;
+  const RetryPolicy policy;
+  std::optional<Result> result;
+  AttemptOutcome outcome;
+  for (int attempt = 0; attempt < policy.max_attempts; ++attempt) {
+    if (attempt > 0) SleepBeforeRetry(policy, attempt);
+    result.reset();
+    outcome = Attempt(name, isolation, [&](pqxx::transaction_base& tx) {
+      result.emplace(fn(tx));
+      return StatusOf(*result);
+    });
+    if (outcome.status.ok() || outcome.from_body) return std::move(*result);
+    if (outcome.status.code() != absl::StatusCode::kAborted &&
+        outcome.status.code() != absl::StatusCode::kUnavailable) {
+      break;
+    }
+  }
+  return Result(outcome.status);
+}
+
+}  // namespace analytics::db

@@ -1,0 +1,75 @@
+// SiteRepository: sites and their key hashes in PostgreSQL. The only code that
+// touches the sites and site_keys tables. SiteKeyCache sits in front of the
+// key lookup on the hot paths (every Ingest and query call).
+//
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/db/connection_pool.h"
+#include "common/db/statement.h"
+#include "common/sites/site.h"
+#include "common/time/clock.h"
+
+namespace analytics {
+
+class SiteRepository {
+ public:
+  // The statements this repository needs registered in its pool.
+  static std::vector<db::Statement> Statements();
+
+  explicit SiteRepository(db::ConnectionPool* pool) : pool_(pool) {}
+
+  // Stores `site` (validated by the caller) with the hashes of its first
+  // write and read keys, in one transaction. ALREADY_EXISTS if the slug is
+  // taken.
+  absl::StatusOr<SiteRecord> Create(const SiteRecord& site,
+                                    const std::string& write_key_hash,
+                                    const std::string& read_key_hash);
+  // NOT_FOUND if there is no such site.
+  absl::StatusOr<SiteRecord> GetById(int64_t site_id);
+  absl::StatusOr<SiteRecord> GetBySlug(const std::string& slug);
+  absl::StatusOr<std::vector<SiteRecord>> List();
+  // NOT_FOUND when no live key of `kind` has this hash (hex SHA-256).
+  absl::StatusOr<SiteRecord> FindByKeyHash(KeyKind kind,
+                                           const std::string& key_hash);
+
+ private:
+  db::ConnectionPool* pool_;
+};
+
+// Caches key -> site lookups, positive and negative, for `ttl`: a disabled
+// site or a revoked key stops working within `ttl` on every replica.
+class SiteKeyCache {
+ public:
+  SiteKeyCache(SiteRepository* sites, const Clock* clock, absl::Duration ttl)
+      : sites_(sites), clock_(clock), ttl_(ttl) {}
+
+  // The site a presented secret belongs to. UNAUTHENTICATED for an unknown
+  // key; other errors (UNAVAILABLE, ...) are passed through and not cached.
+  absl::StatusOr<SiteRecord> Lookup(KeyKind kind, std::string_view secret);
+
+ private:
+  struct Entry {
+    absl::StatusOr<SiteRecord> site;
+    absl::Time fetched_at;
+  };
+  static constexpr size_t kMaxEntries = 100000;
+
+  SiteRepository* const sites_;
+  const Clock* const clock_;
+  const absl::Duration ttl_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace analytics

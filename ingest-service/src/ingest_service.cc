@@ -1,0 +1,53 @@
+// IngestService implementation.
+#include "ingest-service/src/ingest_service.h"
+
+#include "common/auth/keys.h"
+#include "common/status/status_mapping.h"
+#include "spdlog/spdlog.h"
+
+namespace analytics::ingest {
+
+grpc::Status IngestServiceImpl::Ingest(grpc::ServerContext* context,
+                                       const v1::IngestRequest* request,
+                                       v1::IngestResponse* response) {
+  const absl::Time now = clock_->Now();
+  absl::StatusOr<std::string> token = BearerToken(*context);
+  if (!token.ok()) return ToGrpcStatus(token.status());
+  absl::StatusOr<SiteRecord> site = keys_->Lookup(KeyKind::kWrite, *token);
+  if (!site.ok()) return ToGrpcStatus(site.status());
+  if (site->disabled) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "the site of this write key is disabled");
+  }
+  if (absl::Status s = CheckOrigin(request->origin(), site->allowed_origins);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (absl::Status s = ValidateRequestShape(*request, request->ByteSizeLong(),
+                                            limits_);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+
+  ValidatedBatch validated =
+      ValidateEvents(*request, limits_, now, site->raw_retention);
+  int stored = 0;
+  if (!validated.accepted.empty()) {
+    EventBatch batch{site->site_id, std::move(validated.accepted)};
+    absl::StatusOr<int> result = events_->Store(batch);
+    if (!result.ok()) {
+      spdlog::warn("ingest for site {} failed: {}", site->site_id,
+                   result.status().ToString());
+      return ToGrpcStatus(result.status());
+    }
+    stored = *result;
+    response->set_duplicates(static_cast<int>(batch.events.size()) - stored);
+  }
+  response->set_accepted(stored);
+  for (auto& rejection : validated.rejected) {
+    *response->add_rejected() = std::move(rejection);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace analytics::ingest

@@ -1,0 +1,38 @@
+-- Stores a batch of validated events ($2, a JSON array) for site $1, queues
+-- the stored ones for the reducer and wakes the reducers (NOTIFY channel $3),
+-- in one statement.
+-- Events whose (site, client_event_id) is already stored are skipped; rows
+-- are inserted in client_event_id order so that concurrent batches sharing
+-- ids wait for each other instead of deadlocking.
+WITH input AS (
+  SELECT *
+  FROM jsonb_to_recordset($2::jsonb) AS x(
+    client_event_id text, type smallint, name text, occurred_at timestamptz,
+    visitor_id text, session_id text, user_id text, path text, title text,
+    referrer text, properties jsonb, source text, device text, browser text,
+    os text, country text, utm_source text, utm_medium text,
+    utm_campaign text, user_agent text)
+), stored AS (
+  INSERT INTO events (
+    site_id, client_event_id, type, name, occurred_at, received_at,
+    visitor_id, session_id, user_id, path, title, referrer, properties,
+    source, device, browser, os, country, utm_source, utm_medium,
+    utm_campaign, user_agent)
+  SELECT $1, nullif(client_event_id, ''), type, name, occurred_at, now(),
+         visitor_id, session_id, user_id, path, title, referrer, properties,
+         source, device, browser, os, country, utm_source, utm_medium,
+         utm_campaign, user_agent
+  FROM input
+  ORDER BY client_event_id
+  ON CONFLICT (site_id, client_event_id) WHERE client_event_id IS NOT NULL
+    DO NOTHING
+  RETURNING site_id, id
+), queued AS (
+  INSERT INTO event_queue (site_id, event_id)
+  SELECT site_id, id FROM stored
+  RETURNING 1
+)
+SELECT count(*) AS accepted,
+       CASE WHEN count(*) > 0
+            THEN pg_notify($3, $1::text) END AS notified
+FROM queued

@@ -1,0 +1,96 @@
+// reducer-service: the reduction loop (ReducerWorker) and the dashboard
+// read path (QueryService). Wires configuration, the pool and both.
+#include "absl/flags/flag.h"
+#include "common/config/flags.h"
+#include "common/config/service_config.h"
+#include "common/db/connection_pool.h"
+#include "common/server/grpc_server.h"
+#include "common/sites/site_repository.h"
+#include "common/time/clock.h"
+#include "reducer-service/src/overview_repository.h"
+#include "reducer-service/src/query_service.h"
+#include "reducer-service/src/reducer_worker.h"
+#include "reducer-service/src/reduction_repository.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
+          "Address to serve gRPC (QueryService) on (host:port)");
+ABSL_FLAG(bool, reduce, true, "Run the reduction loop (claim and aggregate)");
+ABSL_FLAG(int, batch_size, 500, "Most events one reduction pass claims");
+ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
+          "Fallback poll for work when no notification arrives");
+ABSL_FLAG(absl::Duration, retry_base, absl::Seconds(1),
+          "Backoff after an event's first failed reduction; doubles per attempt");
+ABSL_FLAG(absl::Duration, retry_cap, absl::Hours(1), "Longest backoff between attempts");
+ABSL_FLAG(int, max_attempts, 10,
+          "Failed reductions after which an event becomes a dead letter");
+ABSL_FLAG(absl::Duration, key_cache_ttl, absl::Seconds(5),
+          "How long a read-key lookup is cached");
+ABSL_FLAG(std::string, test_fail_event_name, "",
+          "TEST ONLY: TRACK events with this name fail to reduce, to exercise "
+          "retries and dead letters. Leave empty in production");
+
+namespace analytics::reducer {
+namespace {
+
+int Main(int argc, char** argv) {
+  BlockTerminationSignals();
+  ParseFlags(argc, argv,
+             "reducer-service: reduces queued events into rollups and serves "
+             "QueryService.\nEvery flag can also be set as ANALYTICS_<FLAG_NAME>.");
+  absl::StatusOr<ServiceConfig> config = LoadServiceConfig("reducer-service");
+  if (!config.ok()) {
+    spdlog::critical("{}", config.status().ToString());
+    return 2;
+  }
+  if (config->migrate_only) return 0;
+
+  std::vector<db::Statement> statements = SiteRepository::Statements();
+  for (const auto& s : ReductionRepository::Statements()) statements.push_back(s);
+  for (const auto& s : OverviewRepository::Statements()) statements.push_back(s);
+  db::ConnectionPool pool(
+      db::PoolOptions{.url = config->database_url,
+                      .size = config->db_pool_size,
+                      .statement_timeout = config->db_statement_timeout,
+                      .application_name = "reducer-service"},
+      std::move(statements));
+
+  SiteRepository sites(&pool);
+  SiteKeyCache keys(&sites, &Clock::Real(), absl::GetFlag(FLAGS_key_cache_ttl));
+  OverviewRepository overview(&pool);
+  QueryServiceImpl query(&keys, &sites, &overview, config->admin_token_hash);
+
+  BackoffPolicy backoff{.base = absl::GetFlag(FLAGS_retry_base),
+                        .cap = absl::GetFlag(FLAGS_retry_cap),
+                        .max_attempts = absl::GetFlag(FLAGS_max_attempts)};
+  PlanOptions plan_options{.fail_event_name =
+                               absl::GetFlag(FLAGS_test_fail_event_name)};
+  if (!plan_options.fail_event_name.empty()) {
+    spdlog::warn("TEST ONLY fault injection: events named '{}' fail to reduce",
+                 plan_options.fail_event_name);
+  }
+  ReductionRepository reduction(&pool, backoff, plan_options);
+  ReducerWorker worker(&reduction,
+                       WorkerOptions{.batch_size = absl::GetFlag(FLAGS_batch_size),
+                                     .poll_interval = absl::GetFlag(FLAGS_poll_interval),
+                                     .listen_database_url = config->database_url});
+  const bool reduce = absl::GetFlag(FLAGS_reduce);
+  if (reduce) worker.Start();
+
+  absl::Status served = RunServer(
+      ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
+                    .shutdown_grace = config->shutdown_grace},
+      {&query}, [&] {
+        if (reduce) worker.Stop();
+      });
+  if (!served.ok()) {
+    spdlog::critical("{}", served.ToString());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace analytics::reducer
+
+int main(int argc, char** argv) { return analytics::reducer::Main(argc, argv); }

@@ -1,0 +1,183 @@
+// Reduction: the pure heart of the reducer. Given claimed events and the
+// existing sessions they may touch, compute every write of one batch: session
+// rows, visitor updates, per-bucket visitor membership and additive rollup
+// deltas. No I/O, so the rules are unit-tested directly.
+//
+// Invariants the rules keep:
+// - Order independence: sessions are the clusters of a session id's events
+//   whose gaps are at most the site's timeout, and every per-session field is
+//   chosen by (time, event id). Any arrival order gives the same rows.
+// - Rollups are exact sums of current state: a changed session withdraws its
+//   old contribution and adds its new one, so totals never go negative.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace analytics::reducer {
+
+// Values stored in rollups.granularity / rollups.dimension (see migration
+// 0001) and events.type.
+enum class Granularity : int16_t { kHour = 0, kDay = 1 };
+enum class Dimension : int16_t {
+  kOverview = 0,
+  kEvent = 1,
+  kPage = 2,
+  kReferrer = 3,
+  kUtmSource = 4,
+  kUtmMedium = 5,
+  kUtmCampaign = 6,
+};
+inline constexpr int kPageview = 1;
+inline constexpr int kTrack = 2;
+inline constexpr int kIdentify = 3;
+
+struct ReducerEvent {
+  int64_t site_id = 0;
+  int64_t id = 0;
+  int type = 0;
+  std::string name;
+  absl::Time occurred_at;
+  std::string visitor_id;
+  std::string session_id;
+  std::string user_id;
+  std::string path;
+  std::string referrer;
+  std::string properties_json = "{}";
+  std::string utm_source;
+  std::string utm_medium;
+  std::string utm_campaign;
+  std::string device;
+  std::string browser;
+  std::string os;
+  std::string country;
+  absl::Duration session_timeout = absl::Minutes(30);
+};
+
+// One row of the sessions table.
+struct Session {
+  int64_t site_id = 0;
+  std::string session_id;
+  absl::Time started_at;
+  absl::Time last_seen_at;
+  int64_t first_event_id = 0;
+  int64_t last_event_id = 0;
+  std::string visitor_id;
+  int pageviews = 0;
+  int events = 0;
+  std::string entry_path;
+  std::optional<absl::Time> entry_at;
+  int64_t entry_event_id = 0;
+  std::string exit_path;
+  std::optional<absl::Time> exit_at;
+  int64_t exit_event_id = 0;
+  // Host of the first event's referrer.
+  std::string referrer;
+  std::string utm_source;
+  std::string utm_medium;
+  std::string utm_campaign;
+  std::string device;
+  std::string browser;
+  std::string os;
+  std::string country;
+
+  absl::Duration duration() const { return last_seen_at - started_at; }
+  bool bounced() const { return pageviews <= 1; }
+};
+
+struct SessionKey {
+  int64_t site_id;
+  std::string session_id;
+  absl::Time started_at;
+  auto operator<=>(const SessionKey&) const = default;
+};
+
+struct RollupKey {
+  int64_t site_id;
+  Granularity granularity;
+  Dimension dimension;
+  std::string key;
+  absl::Time bucket_start;
+  auto operator<=>(const RollupKey&) const = default;
+};
+
+struct RollupDelta {
+  int64_t events = 0;
+  int64_t pageviews = 0;
+  int64_t visitors = 0;
+  int64_t sessions = 0;
+  int64_t bounces = 0;
+  int64_t duration_us = 0;
+  bool zero() const {
+    return events == 0 && pageviews == 0 && visitors == 0 && sessions == 0 &&
+           bounces == 0 && duration_us == 0;
+  }
+};
+
+// Ordered: rows are upserted in key order, so concurrent reducers lock rollup
+// rows in the same order and cannot deadlock.
+using RollupDeltas = std::map<RollupKey, RollupDelta>;
+
+struct VisitorBucket {
+  int64_t site_id;
+  Granularity granularity;
+  absl::Time bucket_start;
+  std::string visitor_id;
+  auto operator<=>(const VisitorBucket&) const = default;
+};
+
+struct VisitorUpdate {
+  int64_t site_id = 0;
+  std::string visitor_id;
+  absl::Time first_seen_at;
+  absl::Time last_seen_at;
+  // From the latest IDENTIFY of the batch, if any.
+  std::optional<absl::Time> identified_at;
+  std::string user_id;
+  std::string traits_json = "{}";
+};
+
+struct FailedEvent {
+  int64_t site_id;
+  int64_t event_id;
+  std::string error;
+};
+
+struct BatchPlan {
+  RollupDeltas rollups;
+  std::vector<SessionKey> session_deletes;
+  std::vector<Session> session_upserts;
+  // Sorted and unique.
+  std::vector<VisitorBucket> visitor_buckets;
+  std::vector<VisitorUpdate> visitors;
+  // Events that cannot be reduced; left out of everything above.
+  std::vector<FailedEvent> failed;
+};
+
+struct PlanOptions {
+  // Test-only fault injection: TRACK events with this name fail to reduce.
+  std::string fail_event_name;
+};
+
+// `existing` holds the stored sessions that may merge with `events` (same
+// site and session id, within the timeout of an event); others are ignored.
+BatchPlan PlanBatch(const std::vector<ReducerEvent>& events,
+                    const std::vector<Session>& existing,
+                    const PlanOptions& options = {});
+
+// Adds one to the overview `visitors` of each bucket where a visitor appeared
+// for the first time (`fresh`: the visitor_buckets rows newly inserted).
+void AddFreshVisitors(const std::vector<VisitorBucket>& fresh,
+                      RollupDeltas* rollups);
+
+// Lowercased host of a referrer URL without "www." and port; empty when the
+// referrer is empty or has no host.
+std::string ReferrerHost(std::string_view referrer);
+
+}  // namespace analytics::reducer

@@ -1,0 +1,21 @@
+-- Like claim_events, for the given queue entries ($1: JSON array of
+-- {site_id, event_id}) that are still pending; used to isolate a failing
+-- event by bisecting a batch.
+WITH wanted AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(site_id bigint, event_id bigint)
+), claimed AS (
+  SELECT q.site_id, q.event_id, q.attempts
+  FROM event_queue q
+  JOIN wanted w ON w.site_id = q.site_id AND w.event_id = q.event_id
+  WHERE q.state = 'pending'
+  ORDER BY q.site_id, q.event_id
+  FOR UPDATE OF q SKIP LOCKED
+)
+SELECT c.site_id, c.event_id, c.attempts, e.type, e.name,
+       (extract(epoch FROM e.occurred_at) * 1000000)::bigint,
+       e.visitor_id, e.session_id, e.user_id, e.path, e.referrer,
+       e.properties::text, e.utm_source, e.utm_medium, e.utm_campaign,
+       e.device, e.browser, e.os, e.country, s.session_timeout_ms
+FROM claimed c
+LEFT JOIN events e ON e.site_id = c.site_id AND e.id = c.event_id
+LEFT JOIN sites s ON s.site_id = c.site_id
