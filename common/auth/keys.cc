@@ -17,7 +17,7 @@ std::string GenerateKey(std::string_view prefix) {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();  // no entropy
   return absl::StrCat(
-      prefix, absl::WebSafeBase64Escape(std::string_view(
+      std::string(prefix), absl::WebSafeBase64Escape(absl::string_view(
                   reinterpret_cast<const char*>(bytes), sizeof(bytes))));
 }
 
@@ -25,7 +25,7 @@ std::string HashKey(std::string_view secret) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
          digest);
-  return absl::BytesToHexString(std::string_view(
+  return absl::BytesToHexString(absl::string_view(
       reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
@@ -41,8 +41,8 @@ absl::StatusOr<std::string> BearerToken(const grpc::ServerContext& context) {
     return absl::UnauthenticatedError(
         "missing metadata 'authorization: Bearer <key>'");
   }
-  std::string_view value(it->second.data(), it->second.size());
-  constexpr std::string_view kScheme = "Bearer ";
+  absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kScheme = "Bearer ";
   if (!absl::StartsWithIgnoreCase(value, kScheme) ||
       value.size() == kScheme.size()) {
     return absl::UnauthenticatedError(

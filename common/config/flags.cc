@@ -20,25 +20,24 @@ std::string EnvNameForFlag(const std::string& flag_name) {
 
 std::vector<char*> ParseFlags(int argc, char** argv, const char* usage) {
   absl::SetProgramUsageMessage(usage);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  // Environment values go first as --flag=value, so an explicit command-line
+  // flag (parsed later) wins.
+  static std::vector<std::string> env_args;
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     // Only our own flags, not Abseil's (--flagfile, --help, ...).
     if (absl::StrContains(flag->Filename(), "absl/")) continue;
-    if (flag->IsSpecifiedOnCommandLine()) continue;
     std::string flag_name(name);
     const char* value = std::getenv(EnvNameForFlag(flag_name).c_str());
     if (value == nullptr && flag_name == "database_url") {
       value = std::getenv("DATABASE_URL");
     }
-    if (value == nullptr) continue;
-    std::string error;
-    if (!flag->ParseFrom(value, &error)) {
-      std::fprintf(stderr, "invalid value for %s: %s\n",
-                   EnvNameForFlag(flag_name).c_str(), error.c_str());
-      std::exit(2);
-    }
+    if (value != nullptr) env_args.push_back(absl::StrCat("--", flag_name, "=", value));
   }
-  return positional;
+  static std::vector<char*> args;
+  args.push_back(argv[0]);
+  for (auto& a : env_args) args.push_back(a.data());
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  return absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
 }
 
 }  // namespace analytics

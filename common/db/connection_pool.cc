@@ -124,7 +124,7 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
       lease->Discard();
     }
     if (status.code() == absl::StatusCode::kUnknown) {
-      spdlog::error("transaction {}: {}", name, status.message());
+      spdlog::error("transaction {}: {}", name, std::string(status.message()));
     }
     return {status, false};
   }

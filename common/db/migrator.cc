@@ -40,9 +40,9 @@ absl::StatusOr<int> ApplyMigrations(const std::string& database_url) {
     for (const auto& migration : migrations::kAll) {
       // File stems look like "0001_initial_schema".
       int version = 0;
-      if (!absl::SimpleAtoi(migration.name.substr(0, 4), &version)) {
+      if (!absl::SimpleAtoi(std::string(migration.name.substr(0, 4)), &version)) {
         return absl::InternalError(
-            absl::StrCat("bad migration name ", migration.name));
+            absl::StrCat("bad migration name ", std::string(migration.name)));
       }
       known = version;
       if (version <= latest) continue;

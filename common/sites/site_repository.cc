@@ -39,7 +39,7 @@ SiteRecord ToSite(const pqxx::row& row) {
 absl::StatusOr<SiteRecord> OneSite(const pqxx::result& result,
                                    std::string_view what) {
   if (result.empty()) {
-    return absl::NotFoundError(absl::StrCat("no site ", what));
+    return absl::NotFoundError(absl::StrCat("no site ", std::string(what)));
   }
   return ToSite(result[0]);
 }

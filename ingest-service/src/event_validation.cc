@@ -108,7 +108,7 @@ class EventCheck {
   void Fail(std::string_view field, std::string_view reason) {
     if (failed()) return;
     field_ = std::string(field);
-    reason_ = absl::StrCat(field, " ", reason);
+    reason_ = absl::StrCat(std::string(field), " ", std::string(reason));
   }
   bool failed() const { return !field_.empty(); }
   v1::Rejection ToRejection(int index) const {
@@ -143,7 +143,8 @@ void CheckContext(EventCheck& check, std::string_view prefix,
       {"user_agent", &context.user_agent()},
   };
   for (const auto& [name, value] : fields) {
-    check.Text(absl::StrCat(prefix, name), *value, limits.max_text_bytes);
+    check.Text(absl::StrCat(std::string(prefix), name), *value,
+               limits.max_text_bytes);
   }
 }
 

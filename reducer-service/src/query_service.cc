@@ -20,7 +20,9 @@ absl::Status ToTime(const google::protobuf::Timestamp& ts, bool present,
   if (!present) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
   }
-  if (!TimeUtil::IsTimestampValid(ts)) {
+  if (ts.nanos() < 0 || ts.nanos() > 999999999 ||
+      ts.seconds() < TimeUtil::kTimestampMinSeconds ||
+      ts.seconds() > TimeUtil::kTimestampMaxSeconds) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": is not a valid timestamp"));
   }

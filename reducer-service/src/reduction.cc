@@ -14,9 +14,10 @@
 
 namespace analytics::reducer {
 
-std::string ReferrerHost(std::string_view referrer) {
+std::string ReferrerHost(std::string_view referrer_in) {
+  absl::string_view referrer(referrer_in.data(), referrer_in.size());
   size_t scheme = referrer.find("://");
-  if (scheme == std::string_view::npos) {
+  if (scheme == absl::string_view::npos) {
     // "//host/path" is a scheme-relative URL; anything else has no host.
     if (!absl::StartsWith(referrer, "//")) return "";
     scheme = 0;
@@ -25,12 +26,12 @@ std::string ReferrerHost(std::string_view referrer) {
     referrer.remove_prefix(scheme + 3);
   }
   size_t end = referrer.find_first_of("/?#");
-  std::string_view authority = referrer.substr(0, end);
-  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+  absl::string_view authority = referrer.substr(0, end);
+  if (size_t at = authority.rfind('@'); at != absl::string_view::npos) {
     authority.remove_prefix(at + 1);
   }
   if (!absl::StartsWith(authority, "[")) {
-    if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    if (size_t colon = authority.rfind(':'); colon != absl::string_view::npos) {
       authority = authority.substr(0, colon);
     }
   }

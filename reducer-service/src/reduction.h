@@ -11,7 +11,7 @@
 //   old contribution and adds its new one, so totals never go negative.
 #pragma once
 
-#include <compare>
+#include <tuple>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -95,7 +95,10 @@ struct SessionKey {
   int64_t site_id;
   std::string session_id;
   absl::Time started_at;
-  auto operator<=>(const SessionKey&) const = default;
+  bool operator<(const SessionKey& o) const {
+    return std::tie(site_id, session_id, started_at) <
+           std::tie(o.site_id, o.session_id, o.started_at);
+  }
 };
 
 struct RollupKey {
@@ -104,7 +107,10 @@ struct RollupKey {
   Dimension dimension;
   std::string key;
   absl::Time bucket_start;
-  auto operator<=>(const RollupKey&) const = default;
+  bool operator<(const RollupKey& o) const {
+    return std::tie(site_id, granularity, dimension, key, bucket_start) <
+           std::tie(o.site_id, o.granularity, o.dimension, o.key, o.bucket_start);
+  }
 };
 
 struct RollupDelta {
@@ -129,7 +135,10 @@ struct VisitorBucket {
   Granularity granularity;
   absl::Time bucket_start;
   std::string visitor_id;
-  auto operator<=>(const VisitorBucket&) const = default;
+  bool operator<(const VisitorBucket& o) const {
+    return std::tie(site_id, granularity, bucket_start, visitor_id) <
+           std::tie(o.site_id, o.granularity, o.bucket_start, o.visitor_id);
+  }
 };
 
 struct VisitorUpdate {
