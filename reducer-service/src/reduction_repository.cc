@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/json/json_writer.h"
@@ -60,7 +61,8 @@ std::string QueueJson(const std::vector<QueuedEvent>& events) {
   return json.Release();
 }
 
-// Parses claim_events rows; entries whose event row is gone go to `orphans`.
+// Parses claim_events rows. Every entry goes to `claimed`; one whose event
+// row is gone yields no event, so the pass just removes it from the queue.
 std::vector<ReducerEvent> ParseClaimed(const pqxx::result& rows,
                                        std::vector<QueuedEvent>* claimed) {
   std::vector<ReducerEvent> events;
@@ -333,14 +335,11 @@ absl::Status ReductionRepository::Reduce(const ClaimSpec& spec,
     }
     MarkFailed(tx, plan.failed, attempts, backoff_, result);
 
+    std::set<std::pair<int64_t, int64_t>> failed;
+    for (const FailedEvent& f : plan.failed) failed.insert({f.site_id, f.event_id});
     std::vector<QueuedEvent> done;
     for (const QueuedEvent& q : result->claimed) {
-      bool failed = std::any_of(plan.failed.begin(), plan.failed.end(),
-                                [&](const FailedEvent& f) {
-                                  return f.site_id == q.site_id &&
-                                         f.event_id == q.event_id;
-                                });
-      if (!failed) done.push_back(q);
+      if (!failed.contains({q.site_id, q.event_id})) done.push_back(q);
     }
     if (!done.empty()) tx.exec_prepared("delete_queued_events", QueueJson(done));
     result->reduced = static_cast<int>(done.size());
