@@ -24,6 +24,8 @@ std::vector<db::Statement> ReductionRepository::Statements() {
       {"upsert_sessions", sql::kUpsertSessions},
       {"insert_visitor_buckets", sql::kInsertVisitorBuckets},
       {"upsert_visitors", sql::kUpsertVisitors},
+      {"lock_rollups", sql::kLockRollups},
+      {"update_rollups", sql::kUpdateRollups},
       {"upsert_rollups", sql::kUpsertRollups},
       {"mark_events_failed", sql::kMarkEventsFailed},
       {"delete_queued_events", sql::kDeleteQueuedEvents},
@@ -253,6 +255,25 @@ std::string RollupsJson(const RollupDeltas& rollups) {
   return json.Release();
 }
 
+// Locks the existing rows in key order, updates them in place and inserts
+// the rest (see lock_rollups.sql for why this is not one upsert).
+void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups) {
+  if (rollups.empty()) return;
+  RollupDeltas existing, missing;
+  std::set<RollupKey> stored;
+  for (const auto& row : tx.exec_prepared("lock_rollups", RollupsJson(rollups))) {
+    stored.insert(RollupKey{row[0].as<int64_t>(),
+                            static_cast<Granularity>(row[1].as<int>()),
+                            static_cast<Dimension>(row[2].as<int>()),
+                            row[3].as<std::string>(), Micros(row[4])});
+  }
+  for (const auto& [key, delta] : rollups) {
+    (stored.contains(key) ? existing : missing).emplace(key, delta);
+  }
+  if (!existing.empty()) tx.exec_prepared("update_rollups", RollupsJson(existing));
+  if (!missing.empty()) tx.exec_prepared("upsert_rollups", RollupsJson(missing));
+}
+
 double UnitRandom() {
   thread_local std::mt19937_64 random{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(random);
@@ -330,9 +351,7 @@ absl::Status ReductionRepository::Reduce(const ClaimSpec& spec,
     if (!plan.visitors.empty()) {
       tx.exec_prepared("upsert_visitors", VisitorsJson(plan.visitors));
     }
-    if (!plan.rollups.empty()) {
-      tx.exec_prepared("upsert_rollups", RollupsJson(plan.rollups));
-    }
+    WriteRollups(tx, plan.rollups);
     MarkFailed(tx, plan.failed, attempts, backoff_, result);
 
     std::set<std::pair<int64_t, int64_t>> failed;

@@ -1,5 +1,6 @@
--- Adds deltas to rollup rows ($1: JSON array, one entry per key), in key
--- order so concurrent reducers lock rows in the same order.
+-- Inserts rollup rows that did not exist when lock_rollups ran ($1: JSON
+-- array, one entry per key), in key order. ON CONFLICT covers a row another
+-- reducer inserted meanwhile; new rows carry only non-negative counts.
 INSERT INTO rollups AS r (site_id, granularity, dimension, key, bucket_start,
                           events, pageviews, visitors, sessions, bounces,
                           duration_us)
