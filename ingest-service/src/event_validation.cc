@@ -171,6 +171,12 @@ std::optional<std::string> EncodeProperties(EventCheck& check,
       check.Fail("properties", "has an empty key");
       return std::nullopt;
     }
+    // The field of a rejection names the key, and rejections travel in proto3
+    // strings, which must be valid UTF-8.
+    if (!IsValidUtf8(*key)) {
+      check.Fail("properties", "has a key that is not valid UTF-8");
+      return std::nullopt;
+    }
     check.Text(field, *key, limits.max_property_key_bytes);
     if (check.failed()) return std::nullopt;
     json.Key(*key);

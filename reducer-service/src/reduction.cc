@@ -16,22 +16,31 @@ namespace analytics::reducer {
 
 std::string ReferrerHost(std::string_view referrer_in) {
   absl::string_view referrer(referrer_in.data(), referrer_in.size());
-  size_t scheme = referrer.find("://");
-  if (scheme == absl::string_view::npos) {
+  // A scheme is a letter followed by letters, digits, '+', '-' or '.'; a
+  // "://" later on (e.g. in the query of a relative URL) is not one.
+  const size_t scheme = referrer.find_first_not_of(
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+  if (scheme != 0 && scheme != absl::string_view::npos &&
+      absl::ascii_isalpha(referrer[0]) &&
+      absl::StartsWith(referrer.substr(scheme), "://")) {
+    referrer.remove_prefix(scheme + 3);
+  } else if (absl::StartsWith(referrer, "//")) {
     // "//host/path" is a scheme-relative URL; anything else has no host.
-    if (!absl::StartsWith(referrer, "//")) return "";
-    scheme = 0;
     referrer.remove_prefix(2);
   } else {
-    referrer.remove_prefix(scheme + 3);
+    return "";
   }
   size_t end = referrer.find_first_of("/?#");
   absl::string_view authority = referrer.substr(0, end);
   if (size_t at = authority.rfind('@'); at != absl::string_view::npos) {
     authority.remove_prefix(at + 1);
   }
-  if (!absl::StartsWith(authority, "[")) {
-    if (size_t colon = authority.rfind(':'); colon != absl::string_view::npos) {
+  // The port follows the ':' after the host (for an IPv6 literal, after ']').
+  const size_t host_end =
+      absl::StartsWith(authority, "[") ? authority.find(']') : 0;
+  if (host_end != absl::string_view::npos) {
+    if (size_t colon = authority.find(':', host_end);
+        colon != absl::string_view::npos) {
       authority = authority.substr(0, colon);
     }
   }
