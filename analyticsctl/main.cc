@@ -1,0 +1,105 @@
+// analyticsctl: command-line client for the analytics services. Creates and
+// inspects sites (AdminService), sends single events (IngestService) and
+// reads overviews (QueryService). Parses the command line and dispatches to
+// the subcommand; everything else is in src/.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "analyticsctl/src/args.h"
+#include "analyticsctl/src/commands.h"
+
+namespace analytics::cli {
+namespace {
+
+constexpr char kUsage[] =
+    R"(usage: analyticsctl [--target=host:port] [--timeout=5s] <command> [flags]
+
+commands:
+  site create --slug=<slug> [--name=<name>] [--allowed_origins=<a,b>]
+              [--session_timeout=30m] [--time_zone=UTC]
+              [--output=text|env|json]
+      Create a site and print its id and its write and read keys, which are
+      shown only this once. --output=env prints exactly SITE_ID=, WRITE_KEY=
+      and READ_KEY= lines, ready for `source`.
+  site get    (--site=<id> | --slug=<slug>) [--output=text|json]
+  site list   [--output=text|json]
+  send        --write-key=<key> --visitor=<id> --session=<id>
+              --type=pageview|track|identify [--name=<event name>]
+              [--path=/] [--title=<title>] [--referrer=<url>]
+              [--user-id=<id>] [--event-id=<id>] [--at=<time>]
+              [--props=k1=v1,k2=v2] [--prop=k=v]... [--origin=<origin>]
+              [--output=text|json]
+      Send one event. Exit status 1 unless it is accepted or a duplicate.
+  overview    --read-key=<key> --site=<id> --from=<time> --to=<time>
+              [--output=text|json]
+  help        Show this text.
+
+flags for every command:
+  --target=host:port  server; default 127.0.0.1:50051 (ingest-service) for
+                      site and send, 127.0.0.1:50052 (reducer-service) for
+                      overview
+  --timeout=5s        deadline of each RPC
+
+The site commands authenticate with the admin token from the environment
+variable ANALYTICS_ADMIN_TOKEN or --admin_token (visible to other users in
+`ps`, so prefer the variable). overview falls back to the admin token when
+--read-key is not given.
+
+Flags are written --name=value or --name value; '-' and '_' in flag names are
+the same (--write-key = --write_key).
+<time>: RFC 3339 (2026-01-02T15:04:05Z), 'now', or relative to now (-1h,
+        -30m, -90s).
+Property values: true/false become booleans, null is null, JSON numbers
+become numbers, anything else is a string; "quote" a value to keep it a
+string. Use --prop (repeatable) for values containing commas.
+
+exit status: 0 success, 1 error (the message on stderr is
+"error: <CODE>: <message>" for RPC errors), 2 usage error.
+)";
+
+int Usage() {
+  std::cerr << kUsage;
+  return kExitUsage;
+}
+
+int Main(int argc, char** argv) {
+  absl::StatusOr<ParsedArgs> args =
+      ParseArgs(std::vector<std::string>(argv + 1, argv + argc));
+  if (!args.ok()) return UsageError(args.status());
+  const std::vector<std::string>& words = args->words;
+  if (words.empty() || words[0] == "help" || args->Has("help")) return Usage();
+
+  int exit = kExitUsage;
+  if (words == std::vector<std::string>{"site", "create"}) {
+    exit = RunSiteCreate(*args);
+  } else if (words == std::vector<std::string>{"site", "get"}) {
+    exit = RunSiteGet(*args);
+  } else if (words == std::vector<std::string>{"site", "list"}) {
+    exit = RunSiteList(*args);
+  } else if (words == std::vector<std::string>{"send"}) {
+    exit = RunSend(*args);
+  } else if (words == std::vector<std::string>{"overview"}) {
+    exit = RunOverview(*args);
+  } else {
+    std::string command;
+    for (const std::string& word : words) {
+      command += (command.empty() ? "" : " ") + word;
+    }
+    std::cerr << "error: unknown command '" << command << "'\n\n";
+    return Usage();
+  }
+  // The output may be the only copy of new keys: a failed write must not
+  // look like success.
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "error: writing to standard output failed\n";
+    return kExitFailure;
+  }
+  return exit;
+}
+
+}  // namespace
+}  // namespace analytics::cli
+
+int main(int argc, char** argv) { return analytics::cli::Main(argc, argv); }

@@ -1,0 +1,149 @@
+// The analyticsctl subcommands: one RPC each over an insecure channel.
+#include "analyticsctl/src/commands.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "analytics/v1/admin.grpc.pb.h"
+#include "analytics/v1/ingest.grpc.pb.h"
+#include "analytics/v1/query.grpc.pb.h"
+#include "analyticsctl/src/output.h"
+#include "analyticsctl/src/requests.h"
+
+namespace analytics::cli {
+namespace {
+
+Environment ReadEnvironment() {
+  Environment env;
+  env.now = absl::Now();
+  if (const char* token = std::getenv("ANALYTICS_ADMIN_TOKEN")) {
+    env.admin_token = token;
+  }
+  return env;
+}
+
+// A channel to `call.target` and a context carrying its deadline and token.
+template <typename Request>
+std::shared_ptr<grpc::Channel> Prepare(const Call<Request>& call,
+                                       grpc::ClientContext* context) {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + call.timeout));
+  context->AddMetadata("authorization", absl::StrCat("Bearer ", call.token));
+  return grpc::CreateChannel(call.target, grpc::InsecureChannelCredentials());
+}
+
+int RpcError(const grpc::Status& status) {
+  std::cerr << "error: " << StatusCodeName(status.error_code()) << ": "
+            << status.error_message() << "\n";
+  return kExitFailure;
+}
+
+int PrintJson(const google::protobuf::Message& message) {
+  absl::StatusOr<std::string> json = ToJson(message);
+  if (!json.ok()) {
+    std::cerr << "error: " << json.status().message() << "\n";
+    return kExitFailure;
+  }
+  std::cout << *json;
+  return kExitOk;
+}
+
+}  // namespace
+
+int UsageError(const absl::Status& status) {
+  std::cerr << "error: " << status.message()
+            << "\nrun 'analyticsctl help' for usage\n";
+  return kExitUsage;
+}
+
+int RunSiteCreate(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::CreateSiteRequest>> call =
+      BuildCreateSite(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::CreateSiteResponse response;
+  grpc::Status status = v1::AdminService::NewStub(Prepare(*call, &context))
+                            ->CreateSite(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  switch (call->output) {
+    case OutputFormat::kEnv:
+      std::cout << CreatedSiteEnv(response);
+      return kExitOk;
+    case OutputFormat::kJson:
+      return PrintJson(response);
+    default:
+      std::cout << CreatedSiteText(response);
+      return kExitOk;
+  }
+}
+
+int RunSiteGet(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::GetSiteRequest>> call =
+      BuildGetSite(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::Site response;
+  grpc::Status status = v1::AdminService::NewStub(Prepare(*call, &context))
+                            ->GetSite(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << SiteText(response);
+  return kExitOk;
+}
+
+int RunSiteList(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::ListSitesRequest>> call =
+      BuildListSites(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::ListSitesResponse response;
+  grpc::Status status = v1::AdminService::NewStub(Prepare(*call, &context))
+                            ->ListSites(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << SiteListText(response);
+  return kExitOk;
+}
+
+int RunSend(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::IngestRequest>> call =
+      BuildSend(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::IngestResponse response;
+  grpc::Status status = v1::IngestService::NewStub(Prepare(*call, &context))
+                            ->Ingest(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) {
+    if (int exit = PrintJson(response); exit != kExitOk) return exit;
+  } else {
+    std::cout << IngestResultText(response);
+  }
+  // A duplicate counts as success: the event is stored, which is what a
+  // retried send wants to know.
+  return response.accepted() + response.duplicates() > 0 ? kExitOk
+                                                         : kExitFailure;
+}
+
+int RunOverview(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::GetOverviewRequest>> call =
+      BuildOverview(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::Overview response;
+  grpc::Status status = v1::QueryService::NewStub(Prepare(*call, &context))
+                            ->GetOverview(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << OverviewText(response);
+  return kExitOk;
+}
+
+}  // namespace analytics::cli

@@ -1,0 +1,27 @@
+// The analyticsctl subcommands: each builds its call from the command line
+// (requests.h), makes one RPC and prints the answer. Answers go to stdout,
+// diagnostics to stderr, so `--output=env` can be redirected to a file.
+#pragma once
+
+#include "absl/status/status.h"
+#include "analyticsctl/src/args.h"
+
+namespace analytics::cli {
+
+inline constexpr int kExitOk = 0;
+// An RPC failed, or `send` had no event accepted.
+inline constexpr int kExitFailure = 1;
+// The command line is wrong; nothing was sent.
+inline constexpr int kExitUsage = 2;
+
+// Each returns the process exit status.
+int RunSiteCreate(const ParsedArgs& args);
+int RunSiteGet(const ParsedArgs& args);
+int RunSiteList(const ParsedArgs& args);
+int RunSend(const ParsedArgs& args);
+int RunOverview(const ParsedArgs& args);
+
+// Prints "error: <message>" and a pointer to the usage; returns kExitUsage.
+int UsageError(const absl::Status& status);
+
+}  // namespace analytics::cli

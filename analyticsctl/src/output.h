@@ -1,0 +1,57 @@
+// What analyticsctl prints: text for people, env lines for shells, JSON for
+// programs. Every function returns the text, so the exact formats (which
+// scripts/run depends on) are unit-tested.
+//
+// Thread-safe: pure functions.
+#pragma once
+
+#include <grpcpp/support/status_code_enum.h>
+
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "analytics/v1/admin.pb.h"
+#include "analytics/v1/common.pb.h"
+#include "analytics/v1/ingest.pb.h"
+#include "analytics/v1/query.pb.h"
+#include "google/protobuf/message.h"
+
+namespace analytics::cli {
+
+enum class OutputFormat { kText, kEnv, kJson };
+
+// Parses --output (empty means text); INVALID_ARGUMENT if the value is not
+// one of `allowed`.
+absl::StatusOr<OutputFormat> ParseOutputFormat(
+    std::string_view text, const std::set<OutputFormat>& allowed);
+
+// "UNAVAILABLE", "NOT_FOUND", ...; "CODE_<n>" for a code gRPC does not name.
+std::string StatusCodeName(grpc::StatusCode code);
+
+// Exactly "SITE_ID=<id>\nWRITE_KEY=<key>\nREAD_KEY=<key>\n": shell-sourceable
+// and read line by line by scripts/run. Keys are web-safe base64, so they
+// need no quoting.
+std::string CreatedSiteEnv(const v1::CreateSiteResponse& created);
+
+// The new site and both keys, with the reminder that they are shown once.
+std::string CreatedSiteText(const v1::CreateSiteResponse& created);
+
+// One site, one "field: value" line each.
+std::string SiteText(const v1::Site& site);
+
+// A table with one line per site; "no sites" when there are none.
+std::string SiteListText(const v1::ListSitesResponse& list);
+
+// Accepted and duplicate counts, then one line per rejected event.
+std::string IngestResultText(const v1::IngestResponse& response);
+
+// The overview numbers, one "name: value" line each; times in UTC RFC 3339.
+std::string OverviewText(const v1::Overview& overview);
+
+// Proto3 JSON with the .proto field names and default values included,
+// ending in a newline.
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
+
+}  // namespace analytics::cli

@@ -1,0 +1,289 @@
+// From a parsed command line to the call to make.
+#include "analyticsctl/src/requests.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "analyticsctl/src/values.h"
+
+namespace analytics::cli {
+namespace {
+
+// The flags every subcommand accepts, plus `extra`.
+std::set<std::string> Allowed(std::initializer_list<const char*> extra) {
+  std::set<std::string> allowed = {"target", "timeout", "help"};
+  allowed.insert(extra.begin(), extra.end());
+  return allowed;
+}
+
+// Spelled with dashes as in the usage text (`--write-key`).
+absl::Status Required(std::string_view flag) {
+  std::string spelling(flag);
+  std::replace(spelling.begin(), spelling.end(), '_', '-');
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", spelling, " is required"));
+}
+
+// The value of a required flag; INVALID_ARGUMENT if missing or empty.
+absl::StatusOr<std::string> RequiredValue(const ParsedArgs& args,
+                                          std::string_view flag) {
+  std::optional<std::string> value = args.Get(flag);
+  if (!value.has_value() || value->empty()) return Required(flag);
+  return *std::move(value);
+}
+
+// Fills target, timeout and output of `call`.
+template <typename Request>
+absl::Status ReadCommon(const ParsedArgs& args, std::string_view default_target,
+                        const std::set<OutputFormat>& formats,
+                        Call<Request>* call) {
+  call->target = args.Get("target").value_or(std::string(default_target));
+  if (call->target.empty()) {
+    return absl::InvalidArgumentError("--target is empty");
+  }
+  call->timeout = kDefaultTimeout;
+  if (std::optional<std::string> text = args.Get("timeout")) {
+    absl::StatusOr<absl::Duration> timeout =
+        ParsePositiveDuration("timeout", *text);
+    if (!timeout.ok()) return timeout.status();
+    call->timeout = *timeout;
+  }
+  absl::StatusOr<OutputFormat> output =
+      ParseOutputFormat(args.Get("output").value_or(""), formats);
+  if (!output.ok()) return output.status();
+  call->output = *output;
+  return absl::OkStatus();
+}
+
+// A required time flag, resolved against `now`.
+absl::StatusOr<google::protobuf::Timestamp> RequiredTime(const ParsedArgs& args,
+                                                         std::string_view flag,
+                                                         absl::Time now) {
+  absl::StatusOr<std::string> text = RequiredValue(args, flag);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<absl::Time> time = ParseTimeArg(*text, now);
+  if (!time.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", std::string(flag), ": ", std::string(time.status().message())));
+  }
+  return ToProtoTimestamp(*time);
+}
+
+// --admin_token, else ANALYTICS_ADMIN_TOKEN.
+absl::StatusOr<std::string> AdminToken(const ParsedArgs& args,
+                                       const Environment& env) {
+  std::string token = args.Get("admin_token").value_or(env.admin_token);
+  if (token.empty()) {
+    return absl::InvalidArgumentError(
+        "no admin token: set ANALYTICS_ADMIN_TOKEN (or pass --admin_token)");
+  }
+  if (absl::Status s = CheckToken("admin token", token); !s.ok()) return s;
+  return token;
+}
+
+// Common part of the three site commands.
+template <typename Request>
+absl::Status ReadAdminCall(const ParsedArgs& args, std::string_view command,
+                           std::initializer_list<const char*> flags,
+                           const std::set<OutputFormat>& formats,
+                           const Environment& env, Call<Request>* call) {
+  std::set<std::string> allowed = Allowed(flags);
+  allowed.insert("admin_token");
+  allowed.insert("output");
+  if (absl::Status s = CheckFlags(args, command, allowed); !s.ok()) return s;
+  if (absl::Status s = ReadCommon(args, kDefaultIngestTarget, formats, call);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> token = AdminToken(args, env);
+  if (!token.ok()) return token.status();
+  call->token = *std::move(token);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Call<v1::CreateSiteRequest>> BuildCreateSite(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::CreateSiteRequest> call;
+  if (absl::Status s = ReadAdminCall(
+          args, "site create",
+          {"slug", "name", "allowed_origins", "session_timeout", "time_zone"},
+          {OutputFormat::kText, OutputFormat::kEnv, OutputFormat::kJson}, env,
+          &call);
+      !s.ok()) {
+    return s;
+  }
+  v1::CreateSiteRequest& request = call.request;
+  absl::StatusOr<std::string> slug = RequiredValue(args, "slug");
+  if (!slug.ok()) return slug.status();
+  request.set_slug(*slug);
+  request.set_name(args.Get("name").value_or(""));
+  if (std::optional<std::string> origins = args.Get("allowed_origins")) {
+    for (std::string& origin : SplitList(*origins)) {
+      request.add_allowed_origins(std::move(origin));
+    }
+  }
+  if (std::optional<std::string> text = args.Get("session_timeout")) {
+    absl::StatusOr<absl::Duration> timeout =
+        ParsePositiveDuration("session_timeout", *text);
+    if (!timeout.ok()) return timeout.status();
+    *request.mutable_settings()->mutable_session_timeout() =
+        ToProtoDuration(*timeout);
+  }
+  if (std::optional<std::string> zone = args.Get("time_zone")) {
+    request.mutable_settings()->set_time_zone(*zone);
+  }
+  return call;
+}
+
+absl::StatusOr<Call<v1::GetSiteRequest>> BuildGetSite(const ParsedArgs& args,
+                                                      const Environment& env) {
+  Call<v1::GetSiteRequest> call;
+  if (absl::Status s =
+          ReadAdminCall(args, "site get", {"site", "slug"},
+                        {OutputFormat::kText, OutputFormat::kJson}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  std::optional<std::string> site = args.Get("site");
+  std::optional<std::string> slug = args.Get("slug");
+  if (site.has_value() == slug.has_value()) {
+    return absl::InvalidArgumentError(
+        "give exactly one of --site=<id> and --slug=<slug>");
+  }
+  if (site.has_value()) {
+    absl::StatusOr<int64_t> id = ParseSiteId(*site);
+    if (!id.ok()) return id.status();
+    call.request.set_site_id(*id);
+  } else {
+    if (slug->empty()) return Required("slug");
+    call.request.set_slug(*slug);
+  }
+  return call;
+}
+
+absl::StatusOr<Call<v1::ListSitesRequest>> BuildListSites(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::ListSitesRequest> call;
+  if (absl::Status s =
+          ReadAdminCall(args, "site list", {},
+                        {OutputFormat::kText, OutputFormat::kJson}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  return call;
+}
+
+absl::StatusOr<Call<v1::IngestRequest>> BuildSend(const ParsedArgs& args,
+                                                  const Environment& env) {
+  Call<v1::IngestRequest> call;
+  if (absl::Status s = CheckFlags(
+          args, "send",
+          Allowed({"write_key", "visitor", "session", "type", "name", "path",
+                   "title", "referrer", "user_id", "event_id", "at", "props",
+                   "prop", "origin", "output"}),
+          /*repeatable=*/{"prop", "props"});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          ReadCommon(args, kDefaultIngestTarget,
+                     {OutputFormat::kText, OutputFormat::kJson}, &call);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> key = RequiredValue(args, "write_key");
+  if (!key.ok()) return key.status();
+  if (absl::Status s = CheckToken("write key", *key); !s.ok()) return s;
+  call.token = *std::move(key);
+
+  call.request.set_origin(args.Get("origin").value_or(""));
+  v1::Event& event = *call.request.add_events();
+  absl::StatusOr<std::string> visitor = RequiredValue(args, "visitor");
+  if (!visitor.ok()) return visitor.status();
+  event.set_visitor_id(*visitor);
+  absl::StatusOr<std::string> session = RequiredValue(args, "session");
+  if (!session.ok()) return session.status();
+  event.set_session_id(*session);
+  absl::StatusOr<std::string> type_text = RequiredValue(args, "type");
+  if (!type_text.ok()) return type_text.status();
+  absl::StatusOr<v1::EventType> type = ParseEventType(*type_text);
+  if (!type.ok()) return type.status();
+  event.set_type(*type);
+
+  // Optional fields are passed through as given: the server is the one
+  // place that validates events, so its rejections are what the user sees.
+  event.set_name(args.Get("name").value_or(""));
+  event.set_path(args.Get("path").value_or(""));
+  event.set_title(args.Get("title").value_or(""));
+  event.set_referrer(args.Get("referrer").value_or(""));
+  event.set_user_id(args.Get("user_id").value_or(""));
+  event.set_event_id(args.Get("event_id").value_or(""));
+  if (std::optional<std::string> at = args.Get("at")) {
+    absl::StatusOr<absl::Time> time = ParseTimeArg(*at, env.now);
+    if (!time.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--at: ", std::string(time.status().message())));
+    }
+    *event.mutable_occurred_at() = ToProtoTimestamp(*time);
+  }
+  PropertyMap properties;
+  for (const std::string& list : args.GetAll("props")) {
+    if (absl::Status s = AddPropertyList(list, &properties); !s.ok()) return s;
+  }
+  for (const std::string& entry : args.GetAll("prop")) {
+    if (absl::Status s = AddProperty(entry, &properties); !s.ok()) return s;
+  }
+  for (const auto& [key_name, value] : properties) {
+    (*event.mutable_properties())[key_name] = ToProto(value);
+  }
+  return call;
+}
+
+absl::StatusOr<Call<v1::GetOverviewRequest>> BuildOverview(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::GetOverviewRequest> call;
+  if (absl::Status s = CheckFlags(
+          args, "overview",
+          Allowed({"read_key", "admin_token", "site", "from", "to", "output"}));
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          ReadCommon(args, kDefaultQueryTarget,
+                     {OutputFormat::kText, OutputFormat::kJson}, &call);
+      !s.ok()) {
+    return s;
+  }
+  if (std::optional<std::string> key = args.Get("read_key")) {
+    if (absl::Status s = CheckToken("read key", *key); !s.ok()) return s;
+    call.token = *std::move(key);
+  } else if (args.Has("admin_token") || !env.admin_token.empty()) {
+    absl::StatusOr<std::string> token = AdminToken(args, env);
+    if (!token.ok()) return token.status();
+    call.token = *std::move(token);
+  } else {
+    return Required("read_key");
+  }
+  absl::StatusOr<std::string> site = RequiredValue(args, "site");
+  if (!site.ok()) return site.status();
+  absl::StatusOr<int64_t> site_id = ParseSiteId(*site);
+  if (!site_id.ok()) return site_id.status();
+  call.request.set_site_id(*site_id);
+  absl::StatusOr<google::protobuf::Timestamp> from =
+      RequiredTime(args, "from", env.now);
+  if (!from.ok()) return from.status();
+  *call.request.mutable_from() = *from;
+  absl::StatusOr<google::protobuf::Timestamp> to =
+      RequiredTime(args, "to", env.now);
+  if (!to.ok()) return to.status();
+  *call.request.mutable_to() = *to;
+  return call;
+}
+
+}  // namespace analytics::cli

@@ -1,0 +1,72 @@
+// From a parsed command line to the call to make: which server, which
+// credentials, which request message and how to print the answer. Every flag
+// rule of every subcommand lives here, apart from the RPCs (commands.cc), so
+// it is unit-tested without a server.
+//
+// Thread-safe: pure functions.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "analytics/v1/admin.pb.h"
+#include "analytics/v1/ingest.pb.h"
+#include "analytics/v1/query.pb.h"
+#include "analyticsctl/src/args.h"
+#include "analyticsctl/src/output.h"
+
+namespace analytics::cli {
+
+// ingest-service serves IngestService and AdminService; reducer-service
+// serves QueryService.
+inline constexpr char kDefaultIngestTarget[] = "127.0.0.1:50051";
+inline constexpr char kDefaultQueryTarget[] = "127.0.0.1:50052";
+inline constexpr absl::Duration kDefaultTimeout = absl::Seconds(5);
+
+// What the process contributes besides argv.
+struct Environment {
+  // One reading of the clock, so "--from=-1h --to=now" spans exactly 1h.
+  absl::Time now;
+  // ANALYTICS_ADMIN_TOKEN; empty if unset.
+  std::string admin_token;
+};
+
+template <typename Request>
+struct Call {
+  std::string target;
+  absl::Duration timeout;
+  // Sent as `authorization: Bearer <token>`. Never printed.
+  std::string token;
+  OutputFormat output = OutputFormat::kText;
+  Request request;
+};
+
+// Each validates the whole command line of its subcommand (unknown flags,
+// missing or malformed values) and returns INVALID_ARGUMENT, meant for the
+// user, on the first problem. Messages never contain a key or token.
+
+// site create --slug=.. [--name=..] [--allowed_origins=a,b]
+//             [--session_timeout=30m] [--time_zone=UTC]
+//             [--output=text|env|json]
+absl::StatusOr<Call<v1::CreateSiteRequest>> BuildCreateSite(
+    const ParsedArgs& args, const Environment& env);
+
+// site get (--site=<id> | --slug=<slug>) [--output=text|json]
+absl::StatusOr<Call<v1::GetSiteRequest>> BuildGetSite(const ParsedArgs& args,
+                                                      const Environment& env);
+
+// site list [--output=text|json]
+absl::StatusOr<Call<v1::ListSitesRequest>> BuildListSites(
+    const ParsedArgs& args, const Environment& env);
+
+// send --write-key=.. --visitor=.. --session=.. --type=.. [event fields]
+absl::StatusOr<Call<v1::IngestRequest>> BuildSend(const ParsedArgs& args,
+                                                  const Environment& env);
+
+// overview --read-key=.. --site=<id> --from=<time> --to=<time>; without a
+// read key the admin token is used (QueryService accepts it for any site).
+absl::StatusOr<Call<v1::GetOverviewRequest>> BuildOverview(
+    const ParsedArgs& args, const Environment& env);
+
+}  // namespace analytics::cli

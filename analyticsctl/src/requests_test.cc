@@ -1,0 +1,212 @@
+// Command line -> call: targets, tokens, required flags and request fields
+// of every subcommand.
+#include "analyticsctl/src/requests.h"
+
+#include <gtest/gtest.h>
+
+#include "analyticsctl/src/values.h"
+
+namespace analytics::cli {
+namespace {
+
+ParsedArgs Parse(std::vector<std::string> argv) {
+  absl::StatusOr<ParsedArgs> args = ParseArgs(argv);
+  EXPECT_TRUE(args.ok()) << args.status();
+  return args.ok() ? *args : ParsedArgs{};
+}
+
+Environment Env(std::string admin_token = "admin-secret") {
+  Environment env;
+  env.now = absl::FromUnixSeconds(1767225600);  // 2026-01-01T00:00:00Z
+  env.admin_token = std::move(admin_token);
+  return env;
+}
+
+TEST(BuildCreateSiteTest, FillsRequestAndDefaults) {
+  auto call = BuildCreateSite(
+      Parse({"site", "create", "--slug=demo", "--name=Demo",
+             "--allowed-origins=https://a.example,https://b.example",
+             "--session_timeout=15m", "--time_zone=Europe/Berlin",
+             "--output=env"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultIngestTarget);
+  EXPECT_EQ(call->timeout, kDefaultTimeout);
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kEnv);
+  EXPECT_EQ(call->request.slug(), "demo");
+  EXPECT_EQ(call->request.name(), "Demo");
+  ASSERT_EQ(call->request.allowed_origins_size(), 2);
+  EXPECT_EQ(call->request.allowed_origins(1), "https://b.example");
+  EXPECT_EQ(FromProtoDuration(call->request.settings().session_timeout()),
+            absl::Minutes(15));
+  EXPECT_EQ(call->request.settings().time_zone(), "Europe/Berlin");
+}
+
+TEST(BuildCreateSiteTest, LeavesUnsetSettingsToTheServer) {
+  auto call = BuildCreateSite(Parse({"--slug=demo"}), Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_FALSE(call->request.has_settings());
+  EXPECT_EQ(call->output, OutputFormat::kText);
+}
+
+TEST(BuildCreateSiteTest, TargetTimeoutAndTokenFlags) {
+  auto call = BuildCreateSite(Parse({"--target=10.0.0.1:9", "--timeout=250ms",
+                                     "--slug=demo", "--admin_token=from-flag"}),
+                              Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, "10.0.0.1:9");
+  EXPECT_EQ(call->timeout, absl::Milliseconds(250));
+  EXPECT_EQ(call->token, "from-flag");
+}
+
+TEST(BuildCreateSiteTest, UsageErrors) {
+  const Environment env = Env();
+  EXPECT_FALSE(BuildCreateSite(Parse({}), env).ok());  // no slug
+  EXPECT_FALSE(BuildCreateSite(Parse({"--slug="}), env).ok());
+  EXPECT_FALSE(BuildCreateSite(Parse({"--slug=a", "--read-key=x"}), env).ok());
+  EXPECT_FALSE(
+      BuildCreateSite(Parse({"--slug=a", "--session_timeout=0s"}), env).ok());
+  EXPECT_FALSE(BuildCreateSite(Parse({"--slug=a", "--timeout=x"}), env).ok());
+  EXPECT_FALSE(BuildCreateSite(Parse({"--slug=a", "--target="}), env).ok());
+  EXPECT_FALSE(BuildCreateSite(Parse({"--slug=a", "--output=xml"}), env).ok());
+  absl::Status no_token =
+      BuildCreateSite(Parse({"--slug=a"}), Env("")).status();
+  EXPECT_EQ(no_token.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(no_token.message()).find("ANALYTICS_ADMIN_TOKEN"),
+            std::string::npos);
+}
+
+TEST(BuildGetSiteTest, ByIdOrSlugNotBoth) {
+  auto by_id = BuildGetSite(Parse({"--site=12"}), Env());
+  ASSERT_TRUE(by_id.ok()) << by_id.status();
+  EXPECT_EQ(by_id->request.site_id(), 12);
+  auto by_slug = BuildGetSite(Parse({"--slug=demo", "--output=json"}), Env());
+  ASSERT_TRUE(by_slug.ok()) << by_slug.status();
+  EXPECT_EQ(by_slug->request.slug(), "demo");
+  EXPECT_EQ(by_slug->output, OutputFormat::kJson);
+  EXPECT_FALSE(BuildGetSite(Parse({}), Env()).ok());
+  EXPECT_FALSE(BuildGetSite(Parse({"--site=1", "--slug=demo"}), Env()).ok());
+  EXPECT_FALSE(BuildGetSite(Parse({"--site=abc"}), Env()).ok());
+  EXPECT_FALSE(BuildGetSite(Parse({"--site=1", "--output=env"}), Env()).ok());
+}
+
+TEST(BuildListSitesTest, NoOwnFlags) {
+  EXPECT_TRUE(BuildListSites(Parse({"site", "list"}), Env()).ok());
+  EXPECT_FALSE(BuildListSites(Parse({"--slug=x"}), Env()).ok());
+}
+
+TEST(BuildSendTest, OneEventWithEveryField) {
+  auto call = BuildSend(
+      Parse({"send", "--write-key=wk_1", "--visitor=v1", "--session=s1",
+             "--type=track", "--name=signup", "--path=/join", "--title=Join",
+             "--referrer=https://r.example/", "--user-id=u1", "--event-id=e1",
+             "--at=-5m", "--props=plan=pro,seats=3", "--prop", "note=a,b",
+             "--origin=https://a.example"}),
+      Env(""));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultIngestTarget);
+  EXPECT_EQ(call->token, "wk_1");
+  EXPECT_EQ(call->request.origin(), "https://a.example");
+  ASSERT_EQ(call->request.events_size(), 1);
+  const v1::Event& e = call->request.events(0);
+  EXPECT_EQ(e.type(), v1::TRACK);
+  EXPECT_EQ(e.visitor_id(), "v1");
+  EXPECT_EQ(e.session_id(), "s1");
+  EXPECT_EQ(e.name(), "signup");
+  EXPECT_EQ(e.path(), "/join");
+  EXPECT_EQ(e.title(), "Join");
+  EXPECT_EQ(e.referrer(), "https://r.example/");
+  EXPECT_EQ(e.user_id(), "u1");
+  EXPECT_EQ(e.event_id(), "e1");
+  EXPECT_EQ(FromProtoTimestamp(e.occurred_at()), Env().now - absl::Minutes(5));
+  ASSERT_EQ(e.properties_size(), 3);
+  EXPECT_EQ(e.properties().at("plan").string_value(), "pro");
+  EXPECT_EQ(e.properties().at("seats").number_value(), 3);
+  EXPECT_EQ(e.properties().at("note").string_value(), "a,b");
+}
+
+TEST(BuildSendTest, MinimalEventLeavesTimeToTheServer) {
+  auto call = BuildSend(Parse({"--write_key", "wk_1", "--visitor", "v",
+                               "--session", "s", "--type", "pageview"}),
+                        Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  const v1::Event& e = call->request.events(0);
+  EXPECT_EQ(e.type(), v1::PAGEVIEW);
+  EXPECT_FALSE(e.has_occurred_at());
+  EXPECT_TRUE(e.properties().empty());
+}
+
+TEST(BuildSendTest, UsageErrors) {
+  const std::vector<std::string> ok = {"--write-key=wk_1", "--visitor=v",
+                                       "--session=s", "--type=pageview"};
+  ASSERT_TRUE(BuildSend(Parse(ok), Env()).ok());
+  // Each required flag, left out in turn.
+  for (size_t skip = 0; skip < ok.size(); ++skip) {
+    std::vector<std::string> argv;
+    for (size_t i = 0; i < ok.size(); ++i) {
+      if (i != skip) argv.push_back(ok[i]);
+    }
+    EXPECT_FALSE(BuildSend(Parse(argv), Env()).ok()) << ok[skip];
+  }
+  auto with = [&](const char* extra) {
+    std::vector<std::string> argv = ok;
+    argv.push_back(extra);
+    return BuildSend(Parse(argv), Env()).status();
+  };
+  EXPECT_FALSE(with("--type=click").ok());  // last --type wins... and is bad
+  EXPECT_FALSE(with("--at=yesterday").ok());
+  EXPECT_FALSE(with("--props=a").ok());
+  EXPECT_FALSE(with("--slug=x").ok());
+  EXPECT_FALSE(with("--output=env").ok());
+  EXPECT_FALSE(with("--admin_token=x").ok());
+}
+
+TEST(BuildSendTest, MissingWriteKeyMessageUsesDashes) {
+  absl::Status s =
+      BuildSend(Parse({"--visitor=v", "--session=s", "--type=pageview"}), Env())
+          .status();
+  EXPECT_EQ(s.message(), "--write-key is required");
+}
+
+TEST(BuildOverviewTest, RangeAndKey) {
+  auto call = BuildOverview(Parse({"overview", "--read-key=rk_1", "--site=7",
+                                   "--from=-1h", "--to=now"}),
+                            Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultQueryTarget);
+  EXPECT_EQ(call->token, "rk_1");
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(FromProtoTimestamp(call->request.from()),
+            Env().now - absl::Hours(1));
+  EXPECT_EQ(FromProtoTimestamp(call->request.to()), Env().now);
+}
+
+TEST(BuildOverviewTest, FallsBackToTheAdminToken) {
+  const std::vector<std::string> argv = {"--site=7", "--from=-1h", "--to=now"};
+  auto call = BuildOverview(Parse(argv), Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->token, "admin-secret");
+  absl::Status s = BuildOverview(Parse(argv), Env("")).status();
+  EXPECT_EQ(s.message(), "--read-key is required");
+}
+
+TEST(BuildOverviewTest, UsageErrors) {
+  EXPECT_FALSE(
+      BuildOverview(Parse({"--read-key=rk", "--from=-1h", "--to=now"}), Env())
+          .ok());
+  EXPECT_FALSE(
+      BuildOverview(Parse({"--read-key=rk", "--site=7", "--to=now"}), Env())
+          .ok());
+  EXPECT_FALSE(
+      BuildOverview(
+          Parse({"--read-key=rk", "--site=7", "--from=1h", "--to=now"}), Env())
+          .ok());
+  EXPECT_FALSE(
+      BuildOverview(
+          Parse({"--read-key=", "--site=7", "--from=-1h", "--to=now"}), Env())
+          .ok());
+}
+
+}  // namespace
+}  // namespace analytics::cli

@@ -1,0 +1,137 @@
+// Flag value parsing: times, durations, ids, lists, types, tokens, properties
+// and the exact proto time conversions.
+#include "analyticsctl/src/values.h"
+
+#include <gtest/gtest.h>
+
+namespace analytics::cli {
+namespace {
+
+absl::Time At(const char* text) {
+  absl::Time t;
+  std::string err;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &t, &err)) << err;
+  return t;
+}
+
+TEST(ParseTimeArgTest, NowRelativeAndRfc3339) {
+  const absl::Time now = At("2026-03-01T12:00:00Z");
+  EXPECT_EQ(*ParseTimeArg("now", now), now);
+  EXPECT_EQ(*ParseTimeArg("-1h", now), At("2026-03-01T11:00:00Z"));
+  EXPECT_EQ(*ParseTimeArg("-90s", now), At("2026-03-01T11:58:30Z"));
+  EXPECT_EQ(*ParseTimeArg("+5m", now), At("2026-03-01T12:05:00Z"));
+  EXPECT_EQ(*ParseTimeArg("2026-01-02T15:04:05.25+02:00", now),
+            At("2026-01-02T13:04:05.25Z"));
+}
+
+TEST(ParseTimeArgTest, RejectsAmbiguousAndInfiniteTimes) {
+  const absl::Time now = absl::UnixEpoch();
+  for (const char* bad : {"", "1h", "yesterday", "2026-01-02", "-inf",
+                          "infinite-future", "-1x", "2026-01-02T15:04:05"}) {
+    EXPECT_EQ(ParseTimeArg(bad, now).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(ParsePositiveDurationTest, AcceptsOnlyFinitePositiveDurations) {
+  EXPECT_EQ(*ParsePositiveDuration("timeout", "5s"), absl::Seconds(5));
+  EXPECT_EQ(*ParsePositiveDuration("timeout", "1h30m"), absl::Minutes(90));
+  for (const char* bad : {"0", "-1s", "inf", "5", "soon"}) {
+    EXPECT_FALSE(ParsePositiveDuration("timeout", bad).ok()) << bad;
+  }
+}
+
+TEST(ParseSiteIdTest, PositiveIntegersOnly) {
+  EXPECT_EQ(*ParseSiteId("42"), 42);
+  for (const char* bad : {"0", "-1", "x", "1.5", ""}) {
+    EXPECT_FALSE(ParseSiteId(bad).ok()) << bad;
+  }
+}
+
+TEST(SplitListTest, TrimsAndDropsEmpties) {
+  EXPECT_EQ(
+      SplitList(" https://a.example, ,https://b.example,"),
+      (std::vector<std::string>{"https://a.example", "https://b.example"}));
+  EXPECT_TRUE(SplitList("").empty());
+}
+
+TEST(ParseEventTypeTest, KnownTypesInAnyCase) {
+  EXPECT_EQ(*ParseEventType("pageview"), v1::PAGEVIEW);
+  EXPECT_EQ(*ParseEventType("TRACK"), v1::TRACK);
+  EXPECT_EQ(*ParseEventType("Identify"), v1::IDENTIFY);
+  EXPECT_FALSE(ParseEventType("click").ok());
+  EXPECT_FALSE(ParseEventType("").ok());
+}
+
+TEST(CheckTokenTest, PrintableAsciiAndNeverEchoed) {
+  EXPECT_TRUE(CheckToken("write key", "wk_AbC-_09").ok());
+  EXPECT_FALSE(CheckToken("write key", "").ok());
+  absl::Status s = CheckToken("write key", "wk_secret\n");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(std::string(s.message()).find("secret"), std::string::npos);
+}
+
+TEST(ParsePropertyValueTest, TypesValues) {
+  EXPECT_EQ(*ParsePropertyValue("true"), PropertyValue(true));
+  EXPECT_EQ(*ParsePropertyValue("false"), PropertyValue(false));
+  EXPECT_EQ(*ParsePropertyValue("null"), PropertyValue(nullptr));
+  EXPECT_EQ(*ParsePropertyValue("42"), PropertyValue(42.0));
+  EXPECT_EQ(*ParsePropertyValue("-1.5e3"), PropertyValue(-1500.0));
+  EXPECT_EQ(*ParsePropertyValue("0"), PropertyValue(0.0));
+  EXPECT_EQ(*ParsePropertyValue("pro"), PropertyValue(std::string("pro")));
+  EXPECT_EQ(*ParsePropertyValue(""), PropertyValue(std::string()));
+  // Not JSON numbers: kept as typed.
+  for (const char* text :
+       {"007", "0x10", "1.", ".5", "+1", "1e", "inf", "NaN", "1 "}) {
+    EXPECT_EQ(*ParsePropertyValue(text), PropertyValue(std::string(text)))
+        << text;
+  }
+  EXPECT_EQ(*ParsePropertyValue("\"true\""),
+            PropertyValue(std::string("true")));
+  EXPECT_EQ(*ParsePropertyValue("\"\""), PropertyValue(std::string()));
+  EXPECT_FALSE(ParsePropertyValue("1e999").ok());
+}
+
+TEST(AddPropertyTest, KeyValueListsAndErrors) {
+  PropertyMap props;
+  ASSERT_TRUE(AddPropertyList("plan=pro, seats=3,beta=true", &props).ok());
+  ASSERT_TRUE(AddProperty("note=a,b=c", &props).ok());
+  EXPECT_EQ(props.size(), 4u);
+  EXPECT_EQ(props["plan"], PropertyValue(std::string("pro")));
+  EXPECT_EQ(props["seats"], PropertyValue(3.0));
+  EXPECT_EQ(props["beta"], PropertyValue(true));
+  EXPECT_EQ(props["note"], PropertyValue(std::string("a,b=c")));
+
+  EXPECT_FALSE(AddProperty("plan=free", &props).ok());  // given twice
+  EXPECT_FALSE(AddProperty("novalue", &props).ok());
+  EXPECT_FALSE(AddProperty("=x", &props).ok());
+  EXPECT_FALSE(AddPropertyList("a=1,b", &props).ok());
+}
+
+TEST(ToProtoTest, PropertyValues) {
+  EXPECT_TRUE(ToProto(PropertyValue(nullptr)).has_null_value());
+  EXPECT_TRUE(ToProto(PropertyValue(true)).bool_value());
+  EXPECT_EQ(ToProto(PropertyValue(2.5)).number_value(), 2.5);
+  EXPECT_EQ(ToProto(PropertyValue(std::string("x"))).string_value(), "x");
+}
+
+TEST(ProtoTimeTest, ExactRoundTrips) {
+  const absl::Time before_epoch = absl::UnixEpoch() - absl::Milliseconds(1500);
+  google::protobuf::Timestamp ts = ToProtoTimestamp(before_epoch);
+  EXPECT_EQ(ts.seconds(), -2);
+  EXPECT_EQ(ts.nanos(), 500000000);
+  EXPECT_EQ(FromProtoTimestamp(ts), before_epoch);
+  const absl::Time t = At("2026-01-02T03:04:05.123456789Z");
+  EXPECT_EQ(FromProtoTimestamp(ToProtoTimestamp(t)), t);
+
+  google::protobuf::Duration d = ToProtoDuration(-absl::Milliseconds(1500));
+  EXPECT_EQ(d.seconds(), -1);
+  EXPECT_EQ(d.nanos(), -500000000);
+  EXPECT_EQ(FromProtoDuration(d), -absl::Milliseconds(1500));
+  EXPECT_EQ(FromProtoDuration(ToProtoDuration(absl::Minutes(30))),
+            absl::Minutes(30));
+}
+
+}  // namespace
+}  // namespace analytics::cli
