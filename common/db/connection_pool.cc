@@ -35,14 +35,13 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::Connect() {
   try {
     auto connection = std::make_unique<pqxx::connection>(options_.url);
     pqxx::nontransaction setup(*connection);
-    // SET cannot take bind parameters; the values are integers and a name we
-    // control, never request data.
-    setup.exec(absl::StrCat(
-        "SET statement_timeout = ",
-        absl::ToInt64Milliseconds(options_.statement_timeout)));
-    setup.exec(absl::StrCat("SET application_name = ",
-                            setup.quote(options_.application_name)));
-    setup.exec("SET TIME ZONE 'UTC'");
+    // set_config() is SET with bind parameters.
+    setup.exec_params(
+        "SELECT set_config('statement_timeout', $1, false),"
+        " set_config('application_name', $2, false),"
+        " set_config('TimeZone', 'UTC', false)",
+        absl::StrCat(absl::ToInt64Milliseconds(options_.statement_timeout)),
+        options_.application_name);
     setup.commit();
     for (const Statement& statement : statements_) {
       connection->prepare(std::string(statement.name),

@@ -43,8 +43,9 @@ void ReducerWorker::WaitFor(absl::Duration d) {
 
 absl::StatusOr<PassResult> ReducerWorker::RunPass() {
   PassResult result;
-  absl::Status status =
-      repository_->Reduce(ClaimSpec{.limit = options_.batch_size}, &result);
+  ClaimSpec next;
+  next.limit = options_.batch_size;
+  absl::Status status = repository_->Reduce(next, &result);
   if (status.ok()) return result;
   if (!IsEventCaused(status)) return status;
   spdlog::warn("pass of {} events failed ({}); isolating the cause",
@@ -70,7 +71,9 @@ void ReducerWorker::Isolate(const std::vector<QueuedEvent>& events,
       {events.begin() + half, events.end()}};
   for (const auto& part : parts) {
     PassResult result;
-    absl::Status s = repository_->Reduce(ClaimSpec{.only = part}, &result);
+    ClaimSpec exactly;
+    exactly.only = part;
+    absl::Status s = repository_->Reduce(exactly, &result);
     if (s.ok()) {
       total->reduced += result.reduced;
       total->failed += result.failed;
