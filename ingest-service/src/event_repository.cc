@@ -51,9 +51,8 @@ absl::StatusOr<int> EventRepository::Store(const EventBatch& batch) {
   const std::string events = EncodeBatch(batch);
   return pool_->RunTransaction(
       "store_events", [&](pqxx::transaction_base& tx) -> absl::StatusOr<int> {
-        pqxx::row row =
-            tx.exec_prepared1("insert_events", batch.site_id, events,
-                              db::kEventsChannel);
+        pqxx::row row = tx.exec_prepared1("insert_events", batch.site_id,
+                                          events, db::kEventsChannel);
         return row[0].as<int>();
       });
 }

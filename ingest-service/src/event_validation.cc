@@ -41,8 +41,8 @@ absl::Status CheckOrigin(const std::string& origin,
         "origin: this site accepts events only from its allowed origins, and "
         "the request names none");
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("origin: '", origin, "' is not an allowed origin of this site"));
+  return absl::PermissionDeniedError(absl::StrCat(
+      "origin: '", origin, "' is not an allowed origin of this site"));
 }
 
 bool IsValidUtf8(std::string_view text) {
@@ -152,9 +152,9 @@ std::optional<std::string> EncodeProperties(EventCheck& check,
                                             const v1::Event& event,
                                             const IngestLimits& limits) {
   if (event.properties_size() > limits.max_properties) {
-    check.Fail("properties", absl::StrCat("has ", event.properties_size(),
-                                          " entries; the limit is ",
-                                          limits.max_properties));
+    check.Fail("properties",
+               absl::StrCat("has ", event.properties_size(),
+                            " entries; the limit is ", limits.max_properties));
     return std::nullopt;
   }
   // Sorted keys: the stored JSON does not depend on map iteration order.
@@ -182,7 +182,8 @@ std::optional<std::string> EncodeProperties(EventCheck& check,
     json.Key(*key);
     switch (value.kind_case()) {
       case v1::PropertyValue::kStringValue:
-        check.Text(field, value.string_value(), limits.max_property_value_bytes);
+        check.Text(field, value.string_value(),
+                   limits.max_property_value_bytes);
         json.String(value.string_value());
         break;
       case v1::PropertyValue::kNumberValue:
@@ -249,8 +250,8 @@ ValidatedBatch ValidateEvents(const v1::IngestRequest& request,
           ts.seconds() < -62135596800 || ts.seconds() > 253402300799) {
         check.Fail("occurred_at", "is not a valid timestamp");
       } else {
-        occurred_at = absl::FromUnixSeconds(ts.seconds()) +
-                      absl::Nanoseconds(ts.nanos());
+        occurred_at =
+            absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
       }
     }
     if (!check.failed() && occurred_at > now + limits.max_future_skew) {

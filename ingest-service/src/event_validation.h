@@ -17,7 +17,7 @@ namespace analytics::ingest {
 struct IngestLimits {
   int max_events_per_request = 500;
   size_t max_request_bytes = 1 << 20;
-  size_t max_id_bytes = 200;   // event_id, visitor_id, session_id, user_id
+  size_t max_id_bytes = 200;  // event_id, visitor_id, session_id, user_id
   size_t max_name_bytes = 200;
   size_t max_text_bytes = 2048;  // path, title, referrer, context fields
   int max_properties = 32;

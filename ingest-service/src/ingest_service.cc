@@ -23,8 +23,8 @@ grpc::Status IngestServiceImpl::Ingest(grpc::ServerContext* context,
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  if (absl::Status s = ValidateRequestShape(*request, request->ByteSizeLong(),
-                                            limits_);
+  if (absl::Status s =
+          ValidateRequestShape(*request, request->ByteSizeLong(), limits_);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
