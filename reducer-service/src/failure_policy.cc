@@ -17,8 +17,19 @@ absl::Duration RetryDelay(int attempts, const BackoffPolicy& policy,
 }
 
 bool IsEventCaused(const absl::Status& status) {
-  return !status.ok() && !IsTransient(status) &&
-         status.code() != absl::StatusCode::kCancelled;
+  // Only data errors (bad values, violated constraints) can be an event's
+  // fault. Everything else, INTERNAL included (a missing table after a bad
+  // deploy, a bug of ours), is the environment's: retried with backoff, never
+  // charged, so good events are not dead-lettered by an outage.
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kAlreadyExists:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace analytics::reducer

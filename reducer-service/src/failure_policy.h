@@ -21,11 +21,11 @@ struct BackoffPolicy {
 absl::Duration RetryDelay(int attempts, const BackoffPolicy& policy,
                           double unit_random);
 
-// True when a failed pass says something about its events' data rather than
-// about the environment: such failures are charged to events (after
-// isolating the culprit); transient ones (connection lost, deadlock,
-// serialization failure, timeout, exhausted resources) are retried without
-// charging anyone.
+// True when a failed pass says something about its events' data (a bad
+// value, a violated constraint) rather than about the environment: such
+// failures are charged to events after isolating the culprit. All others
+// (connection lost, deadlock, serialization failure, timeout, exhausted
+// resources, internal errors) are retried without charging anyone.
 bool IsEventCaused(const absl::Status& status);
 
 }  // namespace analytics::reducer
