@@ -7,47 +7,10 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/time/pg_time.h"
 
 namespace analytics::reducer {
-
-std::string ReferrerHost(std::string_view referrer_in) {
-  absl::string_view referrer(referrer_in.data(), referrer_in.size());
-  // A scheme is a letter followed by letters, digits, '+', '-' or '.'; a
-  // "://" later on (e.g. in the query of a relative URL) is not one.
-  const size_t scheme = referrer.find_first_not_of(
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
-  if (scheme != 0 && scheme != absl::string_view::npos &&
-      absl::ascii_isalpha(referrer[0]) &&
-      absl::StartsWith(referrer.substr(scheme), "://")) {
-    referrer.remove_prefix(scheme + 3);
-  } else if (absl::StartsWith(referrer, "//")) {
-    // "//host/path" is a scheme-relative URL; anything else has no host.
-    referrer.remove_prefix(2);
-  } else {
-    return "";
-  }
-  size_t end = referrer.find_first_of("/?#");
-  absl::string_view authority = referrer.substr(0, end);
-  if (size_t at = authority.rfind('@'); at != absl::string_view::npos) {
-    authority.remove_prefix(at + 1);
-  }
-  // The port follows the ':' after the host (for an IPv6 literal, after ']').
-  const size_t host_end =
-      absl::StartsWith(authority, "[") ? authority.find(']') : 0;
-  if (host_end != absl::string_view::npos) {
-    if (size_t colon = authority.find(':', host_end);
-        colon != absl::string_view::npos) {
-      authority = authority.substr(0, colon);
-    }
-  }
-  std::string host = absl::AsciiStrToLower(authority);
-  if (absl::StartsWith(host, "www.")) host.erase(0, 4);
-  return host;
-}
 
 namespace {
 
@@ -118,58 +81,29 @@ void MergeInto(Session& a, const Session& b) {
   a.events += b.events;
 }
 
-void Add(RollupDeltas* rollups, int64_t site_id, Dimension dimension,
-         const std::string& key, absl::Time at,
-         const std::function<void(RollupDelta&)>& apply) {
-  apply((*rollups)[RollupKey{site_id, Granularity::kHour, dimension, key,
-                             FloorHour(at)}]);
-  apply((*rollups)[RollupKey{site_id, Granularity::kDay, dimension, key,
-                             FloorDay(at)}]);
-}
-
 void AddEvent(const ReducerEvent& e, RollupDeltas* rollups) {
-  const bool pageview = e.type == kPageview;
-  auto count = [pageview](RollupDelta& d) {
-    d.events += 1;
-    d.pageviews += pageview ? 1 : 0;
-  };
-  Add(rollups, e.site_id, Dimension::kOverview, "", e.occurred_at, count);
-  if (e.type == kTrack) {
-    Add(rollups, e.site_id, Dimension::kEvent, e.name, e.occurred_at, count);
-  }
-  if (pageview) {
-    Add(rollups, e.site_id, Dimension::kPage, e.path, e.occurred_at, count);
-  }
-  const std::pair<Dimension, std::string> attributed[] = {
-      {Dimension::kReferrer, ReferrerHost(e.referrer)},
-      {Dimension::kUtmSource, e.utm_source},
-      {Dimension::kUtmMedium, e.utm_medium},
-      {Dimension::kUtmCampaign, e.utm_campaign},
-  };
-  for (const auto& [dimension, key] : attributed) {
-    if (!key.empty()) Add(rollups, e.site_id, dimension, key, e.occurred_at, count);
-  }
+  AddEventCounts(EventFacts{.site_id = e.site_id,
+                            .type = e.type,
+                            .occurred_at = e.occurred_at,
+                            .name = e.name,
+                            .path = e.path,
+                            .referrer = e.referrer,
+                            .utm_source = e.utm_source,
+                            .utm_medium = e.utm_medium,
+                            .utm_campaign = e.utm_campaign},
+                 rollups);
 }
 
-// A session's metrics belong to the bucket of its start, under the overview
-// and under the acquisition dimensions of its first event.
 void AddSession(const Session& s, int sign, RollupDeltas* rollups) {
-  const int64_t duration_us = absl::ToInt64Microseconds(s.duration());
-  auto count = [&](RollupDelta& d) {
-    d.sessions += sign;
-    d.bounces += s.bounced() ? sign : 0;
-    d.duration_us += sign * duration_us;
-  };
-  Add(rollups, s.site_id, Dimension::kOverview, "", s.started_at, count);
-  const std::pair<Dimension, const std::string*> attributed[] = {
-      {Dimension::kReferrer, &s.referrer},
-      {Dimension::kUtmSource, &s.utm_source},
-      {Dimension::kUtmMedium, &s.utm_medium},
-      {Dimension::kUtmCampaign, &s.utm_campaign},
-  };
-  for (const auto& [dimension, key] : attributed) {
-    if (!key->empty()) Add(rollups, s.site_id, dimension, *key, s.started_at, count);
-  }
+  AddSessionCounts(SessionFacts{.site_id = s.site_id,
+                                .started_at = s.started_at,
+                                .duration = s.duration(),
+                                .bounced = s.bounced(),
+                                .referrer_host = s.referrer,
+                                .utm_source = s.utm_source,
+                                .utm_medium = s.utm_medium,
+                                .utm_campaign = s.utm_campaign},
+                   sign, rollups);
 }
 
 // One item of a session id's timeline: a stored session or a new event.
@@ -186,7 +120,8 @@ void PlanSessions(const std::vector<const ReducerEvent*>& events,
   const absl::Duration timeout = events.front()->session_timeout;
   std::vector<TimelineItem> items;
   for (const Session* s : stored) {
-    items.push_back({s->started_at, s->last_seen_at, s->first_event_id, s, nullptr});
+    items.push_back(
+        {s->started_at, s->last_seen_at, s->first_event_id, s, nullptr});
   }
   for (const ReducerEvent* e : events) {
     items.push_back({e->occurred_at, e->occurred_at, e->id, nullptr, e});
@@ -206,7 +141,8 @@ void PlanSessions(const std::vector<const ReducerEvent*>& events,
     bool has_event = false;
     std::optional<Session> merged;
     for (size_t k = i; k <= j; ++k) {
-      Session part = items[k].stored ? *items[k].stored : SessionOf(*items[k].event);
+      Session part =
+          items[k].stored ? *items[k].stored : SessionOf(*items[k].event);
       has_event |= items[k].event != nullptr;
       if (merged) {
         MergeInto(*merged, part);
@@ -255,8 +191,8 @@ BatchPlan PlanBatch(const std::vector<ReducerEvent>& events,
     AddEvent(e, &plan.rollups);
     buckets.insert({e.site_id, Granularity::kHour, FloorHour(e.occurred_at),
                     e.visitor_id});
-    buckets.insert({e.site_id, Granularity::kDay, FloorDay(e.occurred_at),
-                    e.visitor_id});
+    buckets.insert(
+        {e.site_id, Granularity::kDay, FloorDay(e.occurred_at), e.visitor_id});
 
     auto [it, inserted] = visitors.try_emplace({e.site_id, e.visitor_id});
     VisitorUpdate& v = it->second;

@@ -11,32 +11,17 @@
 //   old contribution and adds its new one, so totals never go negative.
 #pragma once
 
-#include <tuple>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/rollups/rollup_model.h"
 
 namespace analytics::reducer {
-
-// Values stored in rollups.granularity / rollups.dimension (see migration
-// 0001) and events.type.
-enum class Granularity : int16_t { kHour = 0, kDay = 1 };
-enum class Dimension : int16_t {
-  kOverview = 0,
-  kEvent = 1,
-  kPage = 2,
-  kReferrer = 3,
-  kUtmSource = 4,
-  kUtmMedium = 5,
-  kUtmCampaign = 6,
-};
-inline constexpr int kPageview = 1;
-inline constexpr int kTrack = 2;
-inline constexpr int kIdentify = 3;
 
 struct ReducerEvent {
   int64_t site_id = 0;
@@ -101,35 +86,6 @@ struct SessionKey {
   }
 };
 
-struct RollupKey {
-  int64_t site_id;
-  Granularity granularity;
-  Dimension dimension;
-  std::string key;
-  absl::Time bucket_start;
-  bool operator<(const RollupKey& o) const {
-    return std::tie(site_id, granularity, dimension, key, bucket_start) <
-           std::tie(o.site_id, o.granularity, o.dimension, o.key, o.bucket_start);
-  }
-};
-
-struct RollupDelta {
-  int64_t events = 0;
-  int64_t pageviews = 0;
-  int64_t visitors = 0;
-  int64_t sessions = 0;
-  int64_t bounces = 0;
-  int64_t duration_us = 0;
-  bool zero() const {
-    return events == 0 && pageviews == 0 && visitors == 0 && sessions == 0 &&
-           bounces == 0 && duration_us == 0;
-  }
-};
-
-// Ordered: rows are upserted in key order, so concurrent reducers lock rollup
-// rows in the same order and cannot deadlock.
-using RollupDeltas = std::map<RollupKey, RollupDelta>;
-
 struct VisitorBucket {
   int64_t site_id;
   Granularity granularity;
@@ -184,9 +140,5 @@ BatchPlan PlanBatch(const std::vector<ReducerEvent>& events,
 // for the first time (`fresh`: the visitor_buckets rows newly inserted).
 void AddFreshVisitors(const std::vector<VisitorBucket>& fresh,
                       RollupDeltas* rollups);
-
-// Lowercased host of a referrer URL without "www." and port; empty when the
-// referrer is empty or has no host.
-std::string ReferrerHost(std::string_view referrer);
 
 }  // namespace analytics::reducer
