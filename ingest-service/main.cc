@@ -39,7 +39,11 @@ int Main(int argc, char** argv) {
   if (config->migrate_only) return 0;
 
   std::vector<db::Statement> statements = SiteRepository::Statements();
-  for (const auto& s : EventRepository::Statements()) statements.push_back(s);
+  for (const auto& list :
+       {EventRepository::Statements(), FailedEventRepository::Statements(),
+        RollupAudit::Statements()}) {
+    statements.insert(statements.end(), list.begin(), list.end());
+  }
   db::ConnectionPool pool(
       db::PoolOptions{.url = config->database_url,
                       .size = config->db_pool_size,
@@ -54,15 +58,17 @@ int Main(int argc, char** argv) {
   limits.max_events_per_request = absl::GetFlag(FLAGS_max_events_per_request);
   limits.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
   IngestServiceImpl ingest(&keys, &events, &Clock::Real(), limits);
-  AdminServiceImpl admin(&sites, config->admin_token_hash);
+  FailedEventRepository failed(&pool);
+  RollupAudit audit(&pool);
+  AdminServiceImpl admin(&sites, &failed, &audit, config->admin_token_hash);
   if (config->admin_token_hash.empty()) {
     spdlog::warn("no admin token configured: AdminService calls are refused");
   }
 
-  absl::Status served = RunServer(
-      ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
-                    .shutdown_grace = config->shutdown_grace},
-      {&ingest, &admin}, nullptr);
+  absl::Status served =
+      RunServer(ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
+                              .shutdown_grace = config->shutdown_grace},
+                {&ingest, &admin}, nullptr);
   if (!served.ok()) {
     spdlog::critical("{}", served.ToString());
     return 1;

@@ -1,6 +1,8 @@
 // AdminService implementation.
 #include "ingest-service/src/admin_service.h"
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "common/auth/keys.h"
 #include "common/status/status_mapping.h"
 #include "google/protobuf/util/time_util.h"
@@ -10,12 +12,58 @@ namespace analytics::ingest {
 
 using google::protobuf::util::TimeUtil;
 
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+constexpr size_t kMaxReportedDifferences = 100;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+FailedState FromProto(v1::FailedEventState state) {
+  switch (state) {
+    case v1::RETRYING:
+      return FailedState::kRetrying;
+    case v1::DEAD:
+      return FailedState::kDead;
+    default:
+      return FailedState::kAny;
+  }
+}
+
+v1::RollupValues ToProto(const RollupDelta& d) {
+  v1::RollupValues out;
+  out.set_events(d.events);
+  out.set_pageviews(d.pageviews);
+  out.set_visitors(d.visitors);
+  out.set_sessions(d.sessions);
+  out.set_bounces(d.bounces);
+  out.set_duration_us(d.duration_us);
+  return out;
+}
+
+// Page tokens are the last event id of the previous page: stable while
+// failures go on, opaque enough for clients (they only pass it back).
+absl::StatusOr<int64_t> ParsePageToken(const std::string& token) {
+  if (token.empty()) return 0;
+  int64_t after = 0;
+  if (!absl::SimpleAtoi(token, &after) || after < 0) {
+    return absl::InvalidArgumentError("page_token: not a token of this API");
+  }
+  return after;
+}
+
+}  // namespace
+
 v1::Site ToProto(const SiteRecord& site) {
   v1::Site out;
   out.set_site_id(site.site_id);
   out.set_slug(site.slug);
   out.set_name(site.name);
-  for (const auto& origin : site.allowed_origins) out.add_allowed_origins(origin);
+  for (const auto& origin : site.allowed_origins)
+    out.add_allowed_origins(origin);
   auto* settings = out.mutable_settings();
   *settings->mutable_session_timeout() = TimeUtil::MillisecondsToDuration(
       absl::ToInt64Milliseconds(site.session_timeout));
@@ -103,6 +151,150 @@ grpc::Status AdminServiceImpl::ListSites(grpc::ServerContext* context,
   absl::StatusOr<std::vector<SiteRecord>> sites = sites_->List();
   if (!sites.ok()) return ToGrpcStatus(sites.status());
   for (const SiteRecord& site : *sites) *response->add_sites() = ToProto(site);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListFailedEvents(
+    grpc::ServerContext* context, const v1::ListFailedEventsRequest* request,
+    v1::ListFailedEventsResponse* response) {
+  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be between 0 and ", kMaxPageSize)));
+  }
+  const int page_size =
+      request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+  absl::StatusOr<int64_t> after = ParsePageToken(request->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  if (absl::Status s = sites_->GetById(request->site_id()).status(); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<std::vector<FailedEventRecord>> events = failed_->List(
+      request->site_id(), FromProto(request->state()), *after, page_size);
+  if (!events.ok()) return ToGrpcStatus(events.status());
+  for (const FailedEventRecord& r : *events) {
+    v1::FailedEvent* out = response->add_events();
+    out->set_site_id(r.site_id);
+    out->set_event_id(r.event_id);
+    out->set_state(r.state == FailedState::kDead ? v1::DEAD : v1::RETRYING);
+    out->set_attempts(r.attempts);
+    out->set_last_error(r.last_error);
+    *out->mutable_last_failed_at() = ToTimestamp(r.last_failed_at);
+    if (r.state != FailedState::kDead) {
+      *out->mutable_next_attempt_at() = ToTimestamp(r.next_attempt_at);
+    }
+    *out->mutable_enqueued_at() = ToTimestamp(r.enqueued_at);
+    if (r.type.has_value()) {
+      out->set_type(static_cast<v1::EventType>(*r.type));
+      out->set_name(r.name);
+      *out->mutable_occurred_at() = ToTimestamp(*r.occurred_at);
+    }
+  }
+  if (static_cast<int>(events->size()) == page_size) {
+    response->set_next_page_token(absl::StrCat(events->back().event_id));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::RetryFailedEvents(
+    grpc::ServerContext* context, const v1::RetryFailedEventsRequest* request,
+    v1::RetryFailedEventsResponse* response) {
+  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (request->all() == (request->event_ids_size() > 0)) {
+    return ToGrpcStatus(
+        absl::InvalidArgumentError("set either event_ids or all, not both"));
+  }
+  if (absl::Status s = sites_->GetById(request->site_id()).status(); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  std::optional<std::vector<int64_t>> ids;
+  if (!request->all()) {
+    ids.emplace(request->event_ids().begin(), request->event_ids().end());
+  }
+  absl::StatusOr<int64_t> requeued =
+      failed_->Requeue(request->site_id(), ids, FromProto(request->state()));
+  if (!requeued.ok()) return ToGrpcStatus(requeued.status());
+  spdlog::info("re-queued {} failed events of site {}", *requeued,
+               request->site_id());
+  response->set_requeued(*requeued);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetBacklog(grpc::ServerContext* context,
+                                          const v1::GetBacklogRequest* request,
+                                          v1::GetBacklogResponse* response) {
+  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<std::vector<BacklogRecord>> backlog =
+      failed_->Backlog(request->site_id());
+  if (!backlog.ok()) return ToGrpcStatus(backlog.status());
+  for (const BacklogRecord& b : *backlog) {
+    v1::Backlog* out = response->add_sites();
+    out->set_site_id(b.site_id);
+    out->set_pending(b.pending);
+    *out->mutable_oldest_pending_age() = TimeUtil::MicrosecondsToDuration(
+        absl::ToInt64Microseconds(b.oldest_pending_age));
+    out->set_retrying(b.retrying);
+    out->set_dead(b.dead);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::RebuildRollups(
+    grpc::ServerContext* context, const v1::RollupCheckRequest* request,
+    v1::RollupCheckResponse* response) {
+  return CheckRollups(*context, *request, /*rewrite=*/true, response);
+}
+
+grpc::Status AdminServiceImpl::VerifyRollups(
+    grpc::ServerContext* context, const v1::RollupCheckRequest* request,
+    v1::RollupCheckResponse* response) {
+  return CheckRollups(*context, *request, /*rewrite=*/false, response);
+}
+
+grpc::Status AdminServiceImpl::CheckRollups(
+    const grpc::ServerContext& context, const v1::RollupCheckRequest& request,
+    bool rewrite, v1::RollupCheckResponse* response) {
+  if (absl::Status s = Authorize(context); !s.ok()) return ToGrpcStatus(s);
+  if (!request.has_from() || !request.has_to()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("from and to are required"));
+  }
+  const absl::Time from =
+      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(request.from()));
+  const absl::Time to =
+      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(request.to()));
+  if (from > to || to - from > absl::Hours(24 * 366)) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "from..to: must be ordered and at most 366 days apart"));
+  }
+  if (absl::Status s = sites_->GetById(request.site_id()).status(); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<RollupCheck> check =
+      audit_->Check(request.site_id(), from, to, rewrite);
+  if (!check.ok()) return ToGrpcStatus(check.status());
+  *response->mutable_from() = ToTimestamp(check->from);
+  *response->mutable_to() = ToTimestamp(check->to);
+  response->set_rows_checked(check->rows_checked);
+  response->set_rows_different(static_cast<int64_t>(check->mismatches.size()));
+  for (const RollupMismatch& m : check->mismatches) {
+    if (static_cast<size_t>(response->differences_size()) >=
+        kMaxReportedDifferences) {
+      break;
+    }
+    v1::RollupDifference* d = response->add_differences();
+    d->set_granularity(static_cast<int>(m.key.granularity));
+    d->set_dimension(static_cast<int>(m.key.dimension));
+    d->set_key(m.key.key);
+    *d->mutable_bucket_start() = ToTimestamp(m.key.bucket_start);
+    *d->mutable_expected() = ToProto(m.expected);
+    *d->mutable_actual() = ToProto(m.actual);
+  }
+  response->set_rewritten(check->rewritten);
+  if (!check->mismatches.empty()) {
+    spdlog::warn("{} rollups of site {}: {} of {} rows differed",
+                 rewrite ? "rebuilt" : "verified", request.site_id(),
+                 check->mismatches.size(), check->rows_checked);
+  }
   return grpc::Status::OK;
 }
 

@@ -6,6 +6,8 @@
 
 #include "analytics/v1/admin.grpc.pb.h"
 #include "common/sites/site_repository.h"
+#include "ingest-service/src/failed_event_repository.h"
+#include "ingest-service/src/rollup_audit.h"
 
 namespace analytics::ingest {
 
@@ -13,8 +15,12 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   // `admin_token_hash`: SHA-256 hex of the operator's token; empty disables
   // every admin call.
-  AdminServiceImpl(SiteRepository* sites, std::string admin_token_hash)
-      : sites_(sites), admin_token_hash_(std::move(admin_token_hash)) {}
+  AdminServiceImpl(SiteRepository* sites, FailedEventRepository* failed,
+                   RollupAudit* audit, std::string admin_token_hash)
+      : sites_(sites),
+        failed_(failed),
+        audit_(audit),
+        admin_token_hash_(std::move(admin_token_hash)) {}
 
   grpc::Status CreateSite(grpc::ServerContext* context,
                           const v1::CreateSiteRequest* request,
@@ -25,12 +31,33 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status ListSites(grpc::ServerContext* context,
                          const v1::ListSitesRequest* request,
                          v1::ListSitesResponse* response) override;
+  grpc::Status ListFailedEvents(
+      grpc::ServerContext* context, const v1::ListFailedEventsRequest* request,
+      v1::ListFailedEventsResponse* response) override;
+  grpc::Status RetryFailedEvents(
+      grpc::ServerContext* context, const v1::RetryFailedEventsRequest* request,
+      v1::RetryFailedEventsResponse* response) override;
+  grpc::Status GetBacklog(grpc::ServerContext* context,
+                          const v1::GetBacklogRequest* request,
+                          v1::GetBacklogResponse* response) override;
+  grpc::Status RebuildRollups(grpc::ServerContext* context,
+                              const v1::RollupCheckRequest* request,
+                              v1::RollupCheckResponse* response) override;
+  grpc::Status VerifyRollups(grpc::ServerContext* context,
+                             const v1::RollupCheckRequest* request,
+                             v1::RollupCheckResponse* response) override;
 
  private:
   // UNAUTHENTICATED unless the call carries the admin token.
   absl::Status Authorize(const grpc::ServerContext& context) const;
+  // Shared body of RebuildRollups and VerifyRollups.
+  grpc::Status CheckRollups(const grpc::ServerContext& context,
+                            const v1::RollupCheckRequest& request, bool rewrite,
+                            v1::RollupCheckResponse* response);
 
   SiteRepository* const sites_;
+  FailedEventRepository* const failed_;
+  RollupAudit* const audit_;
   const std::string admin_token_hash_;
 };
 

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/db/locks.h"
 #include "common/json/json_writer.h"
 #include "common/status/status_mapping.h"
 #include "common/time/pg_time.h"
@@ -18,6 +20,7 @@ std::vector<db::Statement> ReductionRepository::Statements() {
   return {
       {"claim_events", sql::kClaimEvents},
       {"claim_events_by_id", sql::kClaimEventsById},
+      {"lock_sites", sql::kLockSites},
       {"lock_sessions", sql::kLockSessions},
       {"select_sessions", sql::kSelectSessions},
       {"delete_sessions", sql::kDeleteSessions},
@@ -147,6 +150,15 @@ std::string SessionWindowsJson(const std::vector<ReducerEvent>& events) {
   }
   json.EndArray();
   return json.Release();
+}
+
+// The reduction lock keys of the sites of `events`, as a bigint[] literal.
+std::string SiteLockKeys(const std::vector<ReducerEvent>& events) {
+  std::set<int64_t> keys;
+  for (const ReducerEvent& e : events) {
+    keys.insert(db::SiteReductionLockKey(e.site_id));
+  }
+  return absl::StrCat("{", absl::StrJoin(keys, ","), "}");
 }
 
 std::string SessionKeysJson(const std::vector<SessionKey>& keys) {
@@ -324,6 +336,7 @@ absl::Status ReductionRepository::Reduce(const ClaimSpec& spec,
 
     std::vector<Session> existing;
     if (!events.empty()) {
+      tx.exec_prepared("lock_sites", SiteLockKeys(events));
       const std::string windows = SessionWindowsJson(events);
       tx.exec_prepared("lock_sessions", windows);
       for (const auto& row : tx.exec_prepared("select_sessions", windows)) {

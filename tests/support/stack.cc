@@ -13,6 +13,8 @@ using google::protobuf::util::TimeUtil;
 std::vector<db::Statement> AllStatements() {
   std::vector<db::Statement> all = SiteRepository::Statements();
   for (const auto& list : {ingest::EventRepository::Statements(),
+                           ingest::FailedEventRepository::Statements(),
+                           ingest::RollupAudit::Statements(),
                            reducer::ReductionRepository::Statements(),
                            reducer::OverviewRepository::Statements()}) {
     all.insert(all.end(), list.begin(), list.end());
@@ -85,8 +87,12 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start() {
   stack->ingest_ = std::make_unique<ingest::IngestServiceImpl>(
       stack->keys_.get(), stack->events_.get(), &Clock::Real(),
       ingest::IngestLimits{});
+  stack->failed_ =
+      std::make_unique<ingest::FailedEventRepository>(stack->pool_.get());
+  stack->audit_ = std::make_unique<ingest::RollupAudit>(stack->pool_.get());
   stack->admin_ = std::make_unique<ingest::AdminServiceImpl>(
-      stack->sites_.get(), HashKey(kAdminToken));
+      stack->sites_.get(), stack->failed_.get(), stack->audit_.get(),
+      HashKey(kAdminToken));
   stack->overview_ =
       std::make_unique<reducer::OverviewRepository>(stack->pool_.get());
   stack->query_ = std::make_unique<reducer::QueryServiceImpl>(

@@ -82,6 +82,8 @@ class ServiceStack {
   std::unique_ptr<SiteKeyCache> keys_;
   std::unique_ptr<ingest::EventRepository> events_;
   std::unique_ptr<ingest::IngestServiceImpl> ingest_;
+  std::unique_ptr<ingest::FailedEventRepository> failed_;
+  std::unique_ptr<ingest::RollupAudit> audit_;
   std::unique_ptr<ingest::AdminServiceImpl> admin_;
   std::unique_ptr<reducer::OverviewRepository> overview_;
   std::unique_ptr<reducer::QueryServiceImpl> query_;

@@ -1,0 +1,6 @@
+-- Stored rollup rows of site $1 with buckets in [$2, $3), both granularities.
+SELECT granularity, dimension, key,
+       (extract(epoch FROM bucket_start) * 1000000)::bigint,
+       events, pageviews, visitors, sessions, bounces, duration_us
+FROM rollups
+WHERE site_id = $1 AND bucket_start >= $2 AND bucket_start < $3
