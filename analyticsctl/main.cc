@@ -1,7 +1,8 @@
 // analyticsctl: command-line client for the analytics services. Creates and
-// inspects sites (AdminService), sends single events (IngestService) and
-// reads overviews (QueryService). Parses the command line and dispatches to
-// the subcommand; everything else is in src/.
+// inspects sites, failed events, the backlog and rollups (AdminService),
+// sends single events (IngestService) and reads overviews (QueryService).
+// Parses the command line and dispatches to the subcommand; everything else
+// is in src/.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -33,18 +34,38 @@ commands:
       Send one event. Exit status 1 unless it is accepted or a duplicate.
   overview    --read-key=<key> --site=<id> --from=<time> --to=<time>
               [--output=text|json]
+  failed list  --site=<id> [--state=retrying|dead] [--page-size=100]
+               [--page-token=<token>] [--output=text|json]
+      Events whose reduction failed, in event id order: id, state,
+      attempts, last failure, next attempt (retrying only), type/name and
+      last error; then "next page: --page-token=..." if there are more.
+  failed retry --site=<id> (--ids=<id,id,...> | --all [--state=retrying|dead])
+      Re-queue failed events (the listed ids, or all of the site's failed
+      events, in both states unless --state) with a fresh attempt budget;
+      prints "requeued: N".
+  backlog     [--site=<id>] [--output=text|json]
+      Per site (every site with a backlog unless --site): pending events, age
+      of the oldest pending one, retrying and dead events.
+  rollups verify  --site=<id> --from=<time> --to=<time> [--output=text|json]
+  rollups rebuild --site=<id> --from=<time> --to=<time> [--output=text|json]
+      Recompute the site's rollups for the whole UTC days covering
+      [from, to) from raw events and compare: prints the range checked, the
+      rows checked and different, and each difference (first 100).
+      verify writes nothing and exits 1 when rows differ; rebuild writes
+      the recomputed rows (reduction of the site pauses meanwhile).
+      Default --timeout 5m.
   help        Show this text.
 
 flags for every command:
   --target=host:port  server; default 127.0.0.1:50051 (ingest-service) for
-                      site and send, 127.0.0.1:50052 (reducer-service) for
-                      overview
-  --timeout=5s        deadline of each RPC
+                      site, send, failed, backlog and rollups,
+                      127.0.0.1:50052 (reducer-service) for overview
+  --timeout=5s        deadline of each RPC (5m for rollups)
 
-The site commands authenticate with the admin token from the environment
-variable ANALYTICS_ADMIN_TOKEN or --admin_token (visible to other users in
-`ps`, so prefer the variable). overview falls back to the admin token when
---read-key is not given.
+The site, failed, backlog and rollups commands authenticate with the admin
+token from the environment variable ANALYTICS_ADMIN_TOKEN or --admin_token
+(visible to other users in `ps`, so prefer the variable). overview falls
+back to the admin token when --read-key is not given.
 
 Flags are written --name=value or --name value; '-' and '_' in flag names are
 the same (--write-key = --write_key).
@@ -55,7 +76,8 @@ become numbers, anything else is a string; "quote" a value to keep it a
 string. Use --prop (repeatable) for values containing commas.
 
 exit status: 0 success, 1 error (the message on stderr is
-"error: <CODE>: <message>" for RPC errors), 2 usage error.
+"error: <CODE>: <message>" for RPC errors) or rows differ for rollups verify,
+2 usage error.
 )";
 
 int Usage() {
@@ -81,6 +103,16 @@ int Main(int argc, char** argv) {
     exit = RunSend(*args);
   } else if (words == std::vector<std::string>{"overview"}) {
     exit = RunOverview(*args);
+  } else if (words == std::vector<std::string>{"failed", "list"}) {
+    exit = RunFailedList(*args);
+  } else if (words == std::vector<std::string>{"failed", "retry"}) {
+    exit = RunFailedRetry(*args);
+  } else if (words == std::vector<std::string>{"backlog"}) {
+    exit = RunBacklog(*args);
+  } else if (words == std::vector<std::string>{"rollups", "verify"}) {
+    exit = RunRollupsVerify(*args);
+  } else if (words == std::vector<std::string>{"rollups", "rebuild"}) {
+    exit = RunRollupsRebuild(*args);
   } else {
     std::string command;
     for (const std::string& word : words) {

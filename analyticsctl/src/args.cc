@@ -10,7 +10,10 @@
 namespace analytics::cli {
 namespace {
 
-bool IsValueless(std::string_view name) { return name == "help"; }
+// Switches. `--all` (failed retry) must not swallow the word after it.
+bool IsValueless(std::string_view name) {
+  return name == "help" || name == "all";
+}
 
 }  // namespace
 

@@ -44,10 +44,10 @@ struct ParsedArgs {
 std::string NormalizeFlagName(std::string_view name);
 
 // Splits the arguments after argv[0]. Flags are `--name=value` or
-// `--name value`; `--help` and `-h` take no value. A value may start with a
-// single '-' (`--from -1h`) but not with "--". INVALID_ARGUMENT for a flag
-// without a value or an unknown single-dash option. Never echoes values,
-// which may be keys.
+// `--name value`; `--help`, `-h` and `--all` take no value. A value may
+// start with a single '-' (`--from -1h`) but not with "--". INVALID_ARGUMENT
+// for a flag without a value or an unknown single-dash option. Never echoes
+// values, which may be keys.
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args);
 
 // INVALID_ARGUMENT naming the first flag that `command` does not accept, or

@@ -45,6 +45,17 @@ TEST(ParseArgsTest, HelpTakesNoValue) {
   EXPECT_FALSE(ParseArgs({"--help=yes"}).ok());
 }
 
+TEST(ParseArgsTest, AllTakesNoValueAndLeavesTheNextWord) {
+  ParsedArgs args = Parse({"--all", "failed", "retry", "--site=3", "--all"});
+  EXPECT_EQ(args.words, (std::vector<std::string>{"failed", "retry"}));
+  EXPECT_TRUE(args.Has("all"));
+  EXPECT_EQ(args.Get("all"), "");
+  EXPECT_EQ(args.Get("site"), "3");
+  absl::StatusOr<ParsedArgs> valued = ParseArgs({"--all=yes"});
+  ASSERT_FALSE(valued.ok());
+  EXPECT_EQ(valued.status().message(), "--all takes no value");
+}
+
 TEST(ParseArgsTest, RepeatedFlagsKeepEveryValueAndLastWins) {
   ParsedArgs args = Parse({"--prop=a=1", "--prop", "b=2"});
   EXPECT_EQ(args.GetAll("prop"), (std::vector<std::string>{"a=1", "b=2"}));

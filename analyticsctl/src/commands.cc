@@ -146,4 +146,79 @@ int RunOverview(const ParsedArgs& args) {
   return kExitOk;
 }
 
+int RunFailedList(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::ListFailedEventsRequest>> call =
+      BuildListFailedEvents(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::ListFailedEventsResponse response;
+  grpc::Status status =
+      v1::AdminService::NewStub(Prepare(*call, &context))
+          ->ListFailedEvents(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << FailedEventsText(response);
+  return kExitOk;
+}
+
+int RunFailedRetry(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::RetryFailedEventsRequest>> call =
+      BuildRetryFailedEvents(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::RetryFailedEventsResponse response;
+  grpc::Status status =
+      v1::AdminService::NewStub(Prepare(*call, &context))
+          ->RetryFailedEvents(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  std::cout << RetryResultText(response);
+  return kExitOk;
+}
+
+int RunBacklog(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::GetBacklogRequest>> call =
+      BuildGetBacklog(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::GetBacklogResponse response;
+  grpc::Status status = v1::AdminService::NewStub(Prepare(*call, &context))
+                            ->GetBacklog(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << BacklogText(response);
+  return kExitOk;
+}
+
+int RunRollupsVerify(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::RollupCheckRequest>> call =
+      BuildVerifyRollups(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::RollupCheckResponse response;
+  grpc::Status status = v1::AdminService::NewStub(Prepare(*call, &context))
+                            ->VerifyRollups(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) {
+    if (int exit = PrintJson(response); exit != kExitOk) return exit;
+  } else {
+    std::cout << RollupCheckText(response, /*rebuild=*/false);
+  }
+  return response.rows_different() > 0 ? kExitFailure : kExitOk;
+}
+
+int RunRollupsRebuild(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::RollupCheckRequest>> call =
+      BuildRebuildRollups(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::RollupCheckResponse response;
+  grpc::Status status =
+      v1::AdminService::NewStub(Prepare(*call, &context))
+          ->RebuildRollups(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << RollupCheckText(response, /*rebuild=*/true);
+  return kExitOk;
+}
+
 }  // namespace analytics::cli

@@ -9,7 +9,8 @@
 namespace analytics::cli {
 
 inline constexpr int kExitOk = 0;
-// An RPC failed, or `send` had no event accepted.
+// An RPC failed, `send` had no event accepted, or `rollups verify` found
+// rows that differ.
 inline constexpr int kExitFailure = 1;
 // The command line is wrong; nothing was sent.
 inline constexpr int kExitUsage = 2;
@@ -20,6 +21,12 @@ int RunSiteGet(const ParsedArgs& args);
 int RunSiteList(const ParsedArgs& args);
 int RunSend(const ParsedArgs& args);
 int RunOverview(const ParsedArgs& args);
+int RunFailedList(const ParsedArgs& args);
+int RunFailedRetry(const ParsedArgs& args);
+int RunBacklog(const ParsedArgs& args);
+// Exit status 1 also when rows differ, so scripts can check the rollups.
+int RunRollupsVerify(const ParsedArgs& args);
+int RunRollupsRebuild(const ParsedArgs& args);
 
 // Prints "error: <message>" and a pointer to the usage; returns kExitUsage.
 int UsageError(const absl::Status& status);

@@ -1,7 +1,10 @@
 // What analyticsctl prints.
 #include "analyticsctl/src/output.h"
 
+#include <cstdint>
+#include <iterator>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -24,6 +27,106 @@ std::string TimeText(const google::protobuf::Timestamp& t) {
 
 std::string DurationText(const google::protobuf::Duration& d) {
   return absl::FormatDuration(FromProtoDuration(d));
+}
+
+// To the second, for table columns of fixed width.
+std::string TimeSecondsText(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", FromProtoTimestamp(t),
+                          absl::UTCTimeZone());
+}
+
+// `s` with control characters escaped (\n, \t, \x01, ...), so text from
+// the server cannot break a line; with `quote`, also `"` and `\` escaped
+// and the whole in double quotes.
+std::string Escaped(std::string_view s, bool quote) {
+  std::string out = quote ? "\"" : "";
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      absl::StrAppendFormat(&out, "\\x%02x", u);
+    } else if (quote && (c == '"' || c == '\\')) {
+      out += '\\';
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  if (quote) out += '"';
+  return out;
+}
+
+std::string StateName(v1::FailedEventState state) {
+  switch (state) {
+    case v1::RETRYING:
+      return "retrying";
+    case v1::DEAD:
+      return "dead";
+    default:
+      return absl::StrCat("state_", static_cast<int>(state));
+  }
+}
+
+std::string EventTypeName(v1::EventType type) {
+  switch (type) {
+    case v1::PAGEVIEW:
+      return "pageview";
+    case v1::TRACK:
+      return "track";
+    case v1::IDENTIFY:
+      return "identify";
+    default:
+      return absl::StrCat("type_", static_cast<int>(type));
+  }
+}
+
+// RollupDifference.granularity and .dimension, as documented in admin.proto.
+std::string GranularityName(int32_t granularity) {
+  switch (granularity) {
+    case 0:
+      return "hour";
+    case 1:
+      return "day";
+    default:
+      return absl::StrCat("granularity_", granularity);
+  }
+}
+
+std::string DimensionName(int32_t dimension) {
+  static constexpr const char* kNames[] = {
+      "overview",   "event",      "page",        "referrer",
+      "utm_source", "utm_medium", "utm_campaign"};
+  if (dimension >= 0 && dimension < static_cast<int32_t>(std::size(kNames))) {
+    return kNames[dimension];
+  }
+  return absl::StrCat("dimension_", dimension);
+}
+
+// "events expected 12, actual 10; visitors expected 3, actual 2".
+std::string ValueDifferences(const v1::RollupValues& expected,
+                             const v1::RollupValues& actual) {
+  const std::pair<const char*, std::pair<int64_t, int64_t>> values[] = {
+      {"events", {expected.events(), actual.events()}},
+      {"pageviews", {expected.pageviews(), actual.pageviews()}},
+      {"visitors", {expected.visitors(), actual.visitors()}},
+      {"sessions", {expected.sessions(), actual.sessions()}},
+      {"bounces", {expected.bounces(), actual.bounces()}},
+      {"duration_us", {expected.duration_us(), actual.duration_us()}},
+  };
+  std::vector<std::string> parts;
+  for (const auto& [name, pair] : values) {
+    if (pair.first != pair.second) {
+      parts.push_back(absl::StrCat(name, " expected ", pair.first, ", actual ",
+                                   pair.second));
+    }
+  }
+  if (parts.empty()) return "(same values)";
+  return absl::StrJoin(parts, "; ");
 }
 
 }  // namespace
@@ -135,6 +238,89 @@ std::string OverviewText(const v1::Overview& overview) {
       overview.visitors(), overview.bounce_rate(),
       DurationText(overview.average_session_duration()),
       overview.pending_events(), TimeText(overview.as_of()));
+}
+
+std::string FailedEventsText(const v1::ListFailedEventsResponse& list) {
+  std::string out;
+  if (list.events().empty()) {
+    out = "no failed events\n";
+  } else {
+    out = absl::StrFormat("%-10s %-8s %-8s %-20s %-20s %-24s %s\n", "EVENT_ID",
+                          "STATE", "ATTEMPTS", "LAST_FAILED_AT",
+                          "NEXT_ATTEMPT_AT", "EVENT", "LAST_ERROR");
+  }
+  for (const v1::FailedEvent& e : list.events()) {
+    const std::string next =
+        e.state() == v1::RETRYING && e.has_next_attempt_at()
+            ? TimeSecondsText(e.next_attempt_at())
+            : "-";
+    std::string event = EventTypeName(e.type());
+    if (!e.name().empty()) {
+      absl::StrAppend(&event, "/", Escaped(e.name(), false));
+    }
+    absl::StrAppendFormat(&out, "%-10d %-8s %-8d %-20s %-20s %-24s %s\n",
+                          e.event_id(), StateName(e.state()), e.attempts(),
+                          TimeSecondsText(e.last_failed_at()), next, event,
+                          Escaped(e.last_error(), false));
+  }
+  if (!list.next_page_token().empty()) {
+    absl::StrAppend(&out, "next page: --page-token=", list.next_page_token(),
+                    "\n");
+  }
+  return out;
+}
+
+std::string RetryResultText(const v1::RetryFailedEventsResponse& response) {
+  return absl::StrCat("requeued: ", response.requeued(), "\n");
+}
+
+std::string BacklogText(const v1::GetBacklogResponse& backlog) {
+  if (backlog.sites().empty()) return "no backlog\n";
+  std::string out =
+      absl::StrFormat("%-8s %-10s %-16s %-10s %s\n", "SITE_ID", "PENDING",
+                      "OLDEST_PENDING", "RETRYING", "DEAD");
+  for (const v1::Backlog& site : backlog.sites()) {
+    std::string age = "-";
+    if (site.pending() > 0) {
+      age = absl::FormatDuration(absl::Trunc(
+          FromProtoDuration(site.oldest_pending_age()), absl::Seconds(1)));
+      if (age == "0") age = "<1s";
+    }
+    absl::StrAppendFormat(&out, "%-8d %-10d %-16s %-10d %d\n", site.site_id(),
+                          site.pending(), age, site.retrying(), site.dead());
+  }
+  return out;
+}
+
+std::string RollupCheckText(const v1::RollupCheckResponse& check,
+                            bool rebuild) {
+  std::string out = absl::StrFormat(
+      "range:          [%s, %s)\n"
+      "rows_checked:   %d\n"
+      "rows_different: %d\n",
+      TimeText(check.from()), TimeText(check.to()), check.rows_checked(),
+      check.rows_different());
+  if (rebuild) {
+    absl::StrAppend(&out, "rewritten:      ", check.rewritten() ? "yes" : "no",
+                    "\n");
+  }
+  if (check.differences().empty()) return out;
+  out += "differences:\n";
+  for (const v1::RollupDifference& d : check.differences()) {
+    absl::StrAppend(&out, "  ", GranularityName(d.granularity()), " ",
+                    TimeText(d.bucket_start()), " ",
+                    DimensionName(d.dimension()));
+    if (d.dimension() != 0 || !d.key().empty()) {
+      absl::StrAppend(&out, " ", Escaped(d.key(), true));
+    }
+    absl::StrAppend(&out, ": ", ValueDifferences(d.expected(), d.actual()),
+                    "\n");
+  }
+  if (check.rows_different() > check.differences_size()) {
+    absl::StrAppend(&out, "  (only the first ", check.differences_size(),
+                    " of ", check.rows_different(), " are listed)\n");
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {

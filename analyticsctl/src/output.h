@@ -50,6 +50,27 @@ std::string IngestResultText(const v1::IngestResponse& response);
 // The overview numbers, one "name: value" line each; times in UTC RFC 3339.
 std::string OverviewText(const v1::Overview& overview);
 
+// A table with one line per failed event (times to the second, in UTC;
+// NEXT_ATTEMPT_AT only for retrying events; EVENT is type/name; control
+// characters in names and errors escaped so each event stays one line),
+// "no failed events" when there are none, then
+// "next page: --page-token=<token>" unless this is the last page.
+std::string FailedEventsText(const v1::ListFailedEventsResponse& list);
+
+// Exactly "requeued: <n>\n".
+std::string RetryResultText(const v1::RetryFailedEventsResponse& response);
+
+// A table with one line per site: pending events, the age of the oldest
+// (to the second; "-" when none is pending), retrying and dead events;
+// "no backlog" when there are no sites.
+std::string BacklogText(const v1::GetBacklogResponse& backlog);
+
+// The range checked, rows_checked, rows_different, for a rebuild whether it
+// rewrote, then one line per difference: granularity, bucket start,
+// dimension, "key", and the values that differ as
+// "<name> expected <n>, actual <n>".
+std::string RollupCheckText(const v1::RollupCheckResponse& check, bool rebuild);
+
 // Proto3 JSON with the .proto field names and default values included,
 // ending in a newline.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);

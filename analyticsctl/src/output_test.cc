@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "analyticsctl/src/values.h"
 
 namespace analytics::cli {
@@ -116,6 +117,216 @@ TEST(OverviewTextTest, EveryNumber) {
             "average_session_duration: 1m30s\n"
             "pending_events:           2\n"
             "as_of:                    2026-01-02T03:04:05.5Z\n");
+}
+
+v1::ListFailedEventsResponse FailedEvents() {
+  v1::ListFailedEventsResponse list;
+  v1::FailedEvent* retrying = list.add_events();
+  retrying->set_site_id(7);
+  retrying->set_event_id(42);
+  retrying->set_state(v1::RETRYING);
+  retrying->set_attempts(3);
+  retrying->set_last_error("db: deadlock\ndetected");
+  *retrying->mutable_last_failed_at() =
+      ToProtoTimestamp(At("2026-01-02T03:04:05.5Z"));
+  *retrying->mutable_next_attempt_at() =
+      ToProtoTimestamp(At("2026-01-02T03:09:05Z"));
+  retrying->set_type(v1::TRACK);
+  retrying->set_name("signup");
+  v1::FailedEvent* dead = list.add_events();
+  dead->set_site_id(7);
+  dead->set_event_id(43);
+  dead->set_state(v1::DEAD);
+  dead->set_attempts(10);
+  dead->set_last_error("bad\tpath");
+  *dead->mutable_last_failed_at() =
+      ToProtoTimestamp(At("2026-01-02T04:00:00Z"));
+  // Ignored: a dead event has no next attempt.
+  *dead->mutable_next_attempt_at() =
+      ToProtoTimestamp(At("2026-01-02T05:00:00Z"));
+  dead->set_type(v1::PAGEVIEW);
+  list.set_next_page_token("tok_2");
+  return list;
+}
+
+TEST(FailedEventsTextTest, OneLinePerEventThenNextPage) {
+  EXPECT_EQ(FailedEventsText(FailedEvents()),
+            "EVENT_ID   STATE    ATTEMPTS LAST_FAILED_AT       "
+            "NEXT_ATTEMPT_AT      EVENT                    LAST_ERROR\n"
+            "42         retrying 3        2026-01-02T03:04:05Z "
+            "2026-01-02T03:09:05Z track/signup             "
+            "db: deadlock\\ndetected\n"
+            "43         dead     10       2026-01-02T04:00:00Z "
+            "-                    pageview                 bad\\tpath\n"
+            "next page: --page-token=tok_2\n");
+}
+
+TEST(FailedEventsTextTest, LastPageAndEmptyPages) {
+  v1::ListFailedEventsResponse list = FailedEvents();
+  list.clear_next_page_token();
+  const std::string text = FailedEventsText(list);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;
+  EXPECT_EQ(text.find("next page"), std::string::npos);
+  EXPECT_EQ(FailedEventsText(v1::ListFailedEventsResponse()),
+            "no failed events\n");
+  v1::ListFailedEventsResponse empty_page;
+  empty_page.set_next_page_token("tok_3");
+  EXPECT_EQ(FailedEventsText(empty_page),
+            "no failed events\nnext page: --page-token=tok_3\n");
+}
+
+TEST(FailedEventsTextTest, UnknownEnumValuesAndControlCharacters) {
+  v1::ListFailedEventsResponse list;
+  v1::FailedEvent* e = list.add_events();
+  e->set_event_id(1);
+  e->set_state(static_cast<v1::FailedEventState>(7));
+  e->set_type(static_cast<v1::EventType>(9));
+  e->set_name("a\x01z");
+  e->set_last_error("x\ry");
+  const std::string text = FailedEventsText(list);
+  EXPECT_NE(text.find("\n1          state_7  0        1970-01-01T00:00:00Z "
+                      "-                    type_9/a\\x01z            x\\ry\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(RetryResultTextTest, RequeuedCount) {
+  v1::RetryFailedEventsResponse response;
+  response.set_requeued(12);
+  EXPECT_EQ(RetryResultText(response), "requeued: 12\n");
+  EXPECT_EQ(RetryResultText(v1::RetryFailedEventsResponse()), "requeued: 0\n");
+}
+
+TEST(BacklogTextTest, OneLinePerSite) {
+  v1::GetBacklogResponse backlog;
+  EXPECT_EQ(BacklogText(backlog), "no backlog\n");
+  v1::Backlog* busy = backlog.add_sites();
+  busy->set_site_id(3);
+  busy->set_pending(120);
+  *busy->mutable_oldest_pending_age() =
+      ToProtoDuration(absl::Milliseconds(3723500));  // 1h2m3.5s
+  busy->set_retrying(2);
+  busy->set_dead(1);
+  v1::Backlog* stuck = backlog.add_sites();
+  stuck->set_site_id(7);
+  stuck->set_dead(4);
+  v1::Backlog* fresh = backlog.add_sites();
+  fresh->set_site_id(9);
+  fresh->set_pending(1);
+  *fresh->mutable_oldest_pending_age() =
+      ToProtoDuration(absl::Milliseconds(300));
+  EXPECT_EQ(BacklogText(backlog),
+            "SITE_ID  PENDING    OLDEST_PENDING   RETRYING   DEAD\n"
+            "3        120        1h2m3s           2          1\n"
+            "7        0          -                0          4\n"
+            "9        1          <1s              0          0\n");
+}
+
+v1::RollupCheckResponse RollupCheck() {
+  v1::RollupCheckResponse check;
+  *check.mutable_from() = ToProtoTimestamp(At("2026-01-01T00:00:00Z"));
+  *check.mutable_to() = ToProtoTimestamp(At("2026-01-03T00:00:00Z"));
+  check.set_rows_checked(480);
+  check.set_rows_different(3);
+  v1::RollupDifference* overview = check.add_differences();
+  overview->set_granularity(1);
+  overview->set_dimension(0);
+  *overview->mutable_bucket_start() =
+      ToProtoTimestamp(At("2026-01-01T00:00:00Z"));
+  overview->mutable_expected()->set_events(12);
+  overview->mutable_expected()->set_pageviews(5);
+  overview->mutable_expected()->set_duration_us(90000000);
+  overview->mutable_actual()->set_events(10);
+  overview->mutable_actual()->set_pageviews(5);
+  v1::RollupDifference* page = check.add_differences();
+  page->set_granularity(0);
+  page->set_dimension(2);
+  page->set_key("/a \"b\"\\");
+  *page->mutable_bucket_start() = ToProtoTimestamp(At("2026-01-02T05:00:00Z"));
+  page->mutable_expected()->set_pageviews(2);
+  page->mutable_expected()->set_visitors(1);
+  page->mutable_actual()->set_pageviews(3);
+  page->mutable_actual()->set_visitors(1);
+  page->mutable_actual()->set_sessions(1);
+  page->mutable_actual()->set_bounces(1);
+  return check;
+}
+
+TEST(RollupCheckTextTest, VerifyListsEachDifferingValue) {
+  EXPECT_EQ(RollupCheckText(RollupCheck(), /*rebuild=*/false),
+            "range:          [2026-01-01T00:00:00Z, 2026-01-03T00:00:00Z)\n"
+            "rows_checked:   480\n"
+            "rows_different: 3\n"
+            "differences:\n"
+            "  day 2026-01-01T00:00:00Z overview: events expected 12, actual "
+            "10; duration_us expected 90000000, actual 0\n"
+            "  hour 2026-01-02T05:00:00Z page \"/a \\\"b\\\"\\\\\": pageviews "
+            "expected 2, actual 3; sessions expected 0, actual 1; bounces "
+            "expected 0, actual 1\n"
+            "  (only the first 2 of 3 are listed)\n");
+}
+
+TEST(RollupCheckTextTest, RebuildSaysWhetherItRewrote) {
+  v1::RollupCheckResponse clean;
+  *clean.mutable_from() = ToProtoTimestamp(At("2026-01-01T00:00:00Z"));
+  *clean.mutable_to() = ToProtoTimestamp(At("2026-01-02T00:00:00Z"));
+  clean.set_rows_checked(10);
+  EXPECT_EQ(RollupCheckText(clean, /*rebuild=*/true),
+            "range:          [2026-01-01T00:00:00Z, 2026-01-02T00:00:00Z)\n"
+            "rows_checked:   10\n"
+            "rows_different: 0\n"
+            "rewritten:      no\n");
+  v1::RollupCheckResponse rebuilt = RollupCheck();
+  rebuilt.set_rewritten(true);
+  const std::string text = RollupCheckText(rebuilt, /*rebuild=*/true);
+  EXPECT_EQ(text.rfind("range:          [2026-01-01T00:00:00Z, "
+                       "2026-01-03T00:00:00Z)\nrows_checked:   480\n"
+                       "rows_different: 3\nrewritten:      yes\ndifferences:\n",
+                       0),
+            0u)
+      << text;
+}
+
+TEST(RollupCheckTextTest, EveryGranularityAndDimensionName) {
+  const std::pair<int, const char*> granularities[] = {
+      {0, "hour"}, {1, "day"}, {5, "granularity_5"}};
+  const std::pair<int, const char*> dimensions[] = {
+      {1, "event"},      {2, "page"},       {3, "referrer"},
+      {4, "utm_source"}, {5, "utm_medium"}, {6, "utm_campaign"},
+      {9, "dimension_9"}};
+  for (const auto& [granularity, granularity_name] : granularities) {
+    for (const auto& [dimension, dimension_name] : dimensions) {
+      v1::RollupCheckResponse check;
+      check.set_rows_different(1);
+      v1::RollupDifference* d = check.add_differences();
+      d->set_granularity(granularity);
+      d->set_dimension(dimension);
+      d->set_key("k");
+      d->mutable_actual()->set_visitors(2);
+      EXPECT_NE(RollupCheckText(check, false)
+                    .find(absl::StrCat("differences:\n  ", granularity_name,
+                                       " 1970-01-01T00:00:00Z ", dimension_name,
+                                       " \"k\": visitors expected 0, actual "
+                                       "2\n")),
+                std::string::npos)
+          << granularity << " " << dimension;
+    }
+  }
+  v1::RollupCheckResponse same;
+  same.set_rows_different(1);
+  same.add_differences()->set_dimension(1);
+  EXPECT_NE(
+      RollupCheckText(same, false)
+          .find("  hour 1970-01-01T00:00:00Z event \"\": (same values)\n"),
+      std::string::npos);
+}
+
+TEST(ToJsonTest, FailedEventsWithEnumNames) {
+  absl::StatusOr<std::string> json = ToJson(FailedEvents());
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_NE(json->find("\"state\": \"DEAD\""), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"event_id\": \"43\""), std::string::npos);
+  EXPECT_NE(json->find("\"next_page_token\": \"tok_2\""), std::string::npos);
 }
 
 TEST(ToJsonTest, ProtoFieldNamesAndDefaults) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -85,7 +86,7 @@ absl::StatusOr<std::string> AdminToken(const ParsedArgs& args,
   return token;
 }
 
-// Common part of the three site commands.
+// Common part of the admin commands.
 template <typename Request>
 absl::Status ReadAdminCall(const ParsedArgs& args, std::string_view command,
                            std::initializer_list<const char*> flags,
@@ -103,6 +104,37 @@ absl::Status ReadAdminCall(const ParsedArgs& args, std::string_view command,
   if (!token.ok()) return token.status();
   call->token = *std::move(token);
   return absl::OkStatus();
+}
+
+// A required --site.
+absl::StatusOr<int64_t> RequiredSiteId(const ParsedArgs& args) {
+  absl::StatusOr<std::string> site = RequiredValue(args, "site");
+  if (!site.ok()) return site.status();
+  return ParseSiteId(*site);
+}
+
+absl::StatusOr<Call<v1::RollupCheckRequest>> BuildRollupCheck(
+    const ParsedArgs& args, std::string_view command, const Environment& env) {
+  Call<v1::RollupCheckRequest> call;
+  if (absl::Status s =
+          ReadAdminCall(args, command, {"site", "from", "to"},
+                        {OutputFormat::kText, OutputFormat::kJson}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  if (!args.Has("timeout")) call.timeout = kDefaultRollupTimeout;
+  absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
+  if (!site_id.ok()) return site_id.status();
+  call.request.set_site_id(*site_id);
+  absl::StatusOr<google::protobuf::Timestamp> from =
+      RequiredTime(args, "from", env.now);
+  if (!from.ok()) return from.status();
+  *call.request.mutable_from() = *from;
+  absl::StatusOr<google::protobuf::Timestamp> to =
+      RequiredTime(args, "to", env.now);
+  if (!to.ok()) return to.status();
+  *call.request.mutable_to() = *to;
+  return call;
 }
 
 }  // namespace
@@ -177,6 +209,96 @@ absl::StatusOr<Call<v1::ListSitesRequest>> BuildListSites(
     return s;
   }
   return call;
+}
+
+absl::StatusOr<Call<v1::ListFailedEventsRequest>> BuildListFailedEvents(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::ListFailedEventsRequest> call;
+  if (absl::Status s = ReadAdminCall(
+          args, "failed list", {"site", "state", "page_size", "page_token"},
+          {OutputFormat::kText, OutputFormat::kJson}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  v1::ListFailedEventsRequest& request = call.request;
+  absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
+  if (!site_id.ok()) return site_id.status();
+  request.set_site_id(*site_id);
+  if (std::optional<std::string> text = args.Get("state")) {
+    absl::StatusOr<v1::FailedEventState> state = ParseFailedEventState(*text);
+    if (!state.ok()) return state.status();
+    request.set_state(*state);
+  }
+  if (std::optional<std::string> text = args.Get("page_size")) {
+    absl::StatusOr<int32_t> size = ParsePageSize(*text);
+    if (!size.ok()) return size.status();
+    request.set_page_size(*size);
+  }
+  request.set_page_token(args.Get("page_token").value_or(""));
+  return call;
+}
+
+absl::StatusOr<Call<v1::RetryFailedEventsRequest>> BuildRetryFailedEvents(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::RetryFailedEventsRequest> call;
+  if (absl::Status s =
+          ReadAdminCall(args, "failed retry", {"site", "ids", "all", "state"},
+                        {OutputFormat::kText}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  v1::RetryFailedEventsRequest& request = call.request;
+  absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
+  if (!site_id.ok()) return site_id.status();
+  request.set_site_id(*site_id);
+  std::optional<std::string> ids = args.Get("ids");
+  if (ids.has_value() == args.Has("all")) {
+    return absl::InvalidArgumentError(
+        "give exactly one of --ids=<id,id,...> and --all");
+  }
+  if (ids.has_value()) {
+    if (args.Has("state")) {
+      return absl::InvalidArgumentError("--state goes only with --all");
+    }
+    absl::StatusOr<std::vector<int64_t>> event_ids = ParseEventIds("ids", *ids);
+    if (!event_ids.ok()) return event_ids.status();
+    request.mutable_event_ids()->Add(event_ids->begin(), event_ids->end());
+    return call;
+  }
+  request.set_all(true);
+  if (std::optional<std::string> text = args.Get("state")) {
+    absl::StatusOr<v1::FailedEventState> state = ParseFailedEventState(*text);
+    if (!state.ok()) return state.status();
+    request.set_state(*state);
+  }
+  return call;
+}
+
+absl::StatusOr<Call<v1::GetBacklogRequest>> BuildGetBacklog(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::GetBacklogRequest> call;
+  if (absl::Status s =
+          ReadAdminCall(args, "backlog", {"site"},
+                        {OutputFormat::kText, OutputFormat::kJson}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  if (std::optional<std::string> site = args.Get("site")) {
+    absl::StatusOr<int64_t> site_id = ParseSiteId(*site);
+    if (!site_id.ok()) return site_id.status();
+    call.request.set_site_id(*site_id);
+  }
+  return call;
+}
+
+absl::StatusOr<Call<v1::RollupCheckRequest>> BuildVerifyRollups(
+    const ParsedArgs& args, const Environment& env) {
+  return BuildRollupCheck(args, "rollups verify", env);
+}
+
+absl::StatusOr<Call<v1::RollupCheckRequest>> BuildRebuildRollups(
+    const ParsedArgs& args, const Environment& env) {
+  return BuildRollupCheck(args, "rollups rebuild", env);
 }
 
 absl::StatusOr<Call<v1::IngestRequest>> BuildSend(const ParsedArgs& args,

@@ -23,6 +23,9 @@ namespace analytics::cli {
 inline constexpr char kDefaultIngestTarget[] = "127.0.0.1:50051";
 inline constexpr char kDefaultQueryTarget[] = "127.0.0.1:50052";
 inline constexpr absl::Duration kDefaultTimeout = absl::Seconds(5);
+// rollups verify/rebuild read every raw event of the range, which takes far
+// longer than a lookup.
+inline constexpr absl::Duration kDefaultRollupTimeout = absl::Minutes(5);
 
 // What the process contributes besides argv.
 struct Environment {
@@ -58,6 +61,32 @@ absl::StatusOr<Call<v1::GetSiteRequest>> BuildGetSite(const ParsedArgs& args,
 
 // site list [--output=text|json]
 absl::StatusOr<Call<v1::ListSitesRequest>> BuildListSites(
+    const ParsedArgs& args, const Environment& env);
+
+// failed list --site=<id> [--state=retrying|dead] [--page-size=1..1000]
+//             [--page-token=..] [--output=text|json]
+// Without --state both states are listed; without --page-size the server's
+// default (100) applies.
+absl::StatusOr<Call<v1::ListFailedEventsRequest>> BuildListFailedEvents(
+    const ParsedArgs& args, const Environment& env);
+
+// failed retry --site=<id> (--ids=1,2,3 | --all [--state=retrying|dead])
+// Text output only.
+absl::StatusOr<Call<v1::RetryFailedEventsRequest>> BuildRetryFailedEvents(
+    const ParsedArgs& args, const Environment& env);
+
+// backlog [--site=<id>] [--output=text|json]; without --site every site
+// with a backlog (site_id 0).
+absl::StatusOr<Call<v1::GetBacklogRequest>> BuildGetBacklog(
+    const ParsedArgs& args, const Environment& env);
+
+// rollups verify|rebuild --site=<id> --from=<time> --to=<time>
+//                        [--output=text|json]
+// The default timeout is kDefaultRollupTimeout. The two differ only in the
+// RPC made and in the command named in messages.
+absl::StatusOr<Call<v1::RollupCheckRequest>> BuildVerifyRollups(
+    const ParsedArgs& args, const Environment& env);
+absl::StatusOr<Call<v1::RollupCheckRequest>> BuildRebuildRollups(
     const ParsedArgs& args, const Environment& env);
 
 // send --write-key=.. --visitor=.. --session=.. --type=.. [event fields]

@@ -208,5 +208,206 @@ TEST(BuildOverviewTest, UsageErrors) {
           .ok());
 }
 
+TEST(BuildListFailedEventsTest, FillsRequestAndDefaults) {
+  auto call = BuildListFailedEvents(
+      Parse({"failed", "list", "--site=7", "--state=dead", "--page-size=250",
+             "--page-token=tok_2", "--output=json"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultIngestTarget);
+  EXPECT_EQ(call->timeout, kDefaultTimeout);
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(call->request.state(), v1::DEAD);
+  EXPECT_EQ(call->request.page_size(), 250);
+  EXPECT_EQ(call->request.page_token(), "tok_2");
+}
+
+TEST(BuildListFailedEventsTest, BothStatesAndServerPageSizeByDefault) {
+  auto call = BuildListFailedEvents(Parse({"--site", "7"}), Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->request.state(), v1::FAILED_EVENT_STATE_UNSPECIFIED);
+  EXPECT_EQ(call->request.page_size(), 0);
+  EXPECT_EQ(call->request.page_token(), "");
+  EXPECT_EQ(call->output, OutputFormat::kText);
+}
+
+TEST(BuildListFailedEventsTest, UsageErrors) {
+  auto error = [](std::vector<std::string> argv) {
+    return std::string(
+        BuildListFailedEvents(Parse(argv), Env()).status().message());
+  };
+  EXPECT_EQ(error({}), "--site is required");
+  EXPECT_EQ(error({"--site=0"}),
+            "--site: '0' is not a site id (a positive integer)");
+  EXPECT_EQ(error({"--site=7", "--state=pending"}),
+            "--state: 'pending' is not one of retrying, dead");
+  EXPECT_EQ(error({"--site=7", "--page-size=0"}),
+            "--page-size: '0' is not a page size from 1 to 1000");
+  EXPECT_EQ(error({"--site=7", "--all"}),
+            "unknown flag --all for 'failed list'");
+  EXPECT_EQ(error({"--site=7", "--output=env"}),
+            "--output: 'env' is not one of text, json");
+  EXPECT_EQ(error({"--site=7"}), "");  // OK
+}
+
+TEST(BuildListFailedEventsTest, NeedsTheAdminToken) {
+  absl::Status s = BuildListFailedEvents(Parse({"--site=7"}), Env("")).status();
+  EXPECT_EQ(
+      s.message(),
+      "no admin token: set ANALYTICS_ADMIN_TOKEN (or pass --admin_token)");
+}
+
+TEST(BuildRetryFailedEventsTest, ListedIds) {
+  auto call =
+      BuildRetryFailedEvents(Parse({"failed", "retry", "--site=7",
+                                    "--ids=11, 12,13", "--target=10.0.0.1:9"}),
+                             Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, "10.0.0.1:9");
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kText);
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(std::vector<int64_t>(call->request.event_ids().begin(),
+                                 call->request.event_ids().end()),
+            (std::vector<int64_t>{11, 12, 13}));
+  EXPECT_FALSE(call->request.all());
+  EXPECT_EQ(call->request.state(), v1::FAILED_EVENT_STATE_UNSPECIFIED);
+}
+
+TEST(BuildRetryFailedEventsTest, AllWithOrWithoutState) {
+  auto all = BuildRetryFailedEvents(
+      Parse({"failed", "retry", "--all", "--site=7"}), Env());
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_TRUE(all->request.all());
+  EXPECT_TRUE(all->request.event_ids().empty());
+  EXPECT_EQ(all->request.state(), v1::FAILED_EVENT_STATE_UNSPECIFIED);
+  auto dead = BuildRetryFailedEvents(
+      Parse({"--site=7", "--all", "--state=dead"}), Env());
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  EXPECT_TRUE(dead->request.all());
+  EXPECT_EQ(dead->request.state(), v1::DEAD);
+}
+
+TEST(BuildRetryFailedEventsTest, UsageErrors) {
+  auto error = [](std::vector<std::string> argv) {
+    return std::string(
+        BuildRetryFailedEvents(Parse(argv), Env()).status().message());
+  };
+  EXPECT_EQ(error({"--ids=1"}), "--site is required");
+  EXPECT_EQ(error({"--site=7"}),
+            "give exactly one of --ids=<id,id,...> and --all");
+  EXPECT_EQ(error({"--site=7", "--ids=1", "--all"}),
+            "give exactly one of --ids=<id,id,...> and --all");
+  EXPECT_EQ(error({"--site=7", "--ids=1", "--state=dead"}),
+            "--state goes only with --all");
+  EXPECT_EQ(error({"--site=7", "--ids=1,-2"}),
+            "--ids: '-2' is not an event id (a positive integer)");
+  EXPECT_EQ(error({"--site=7", "--ids="}),
+            "--ids lists no event ids (use e.g. 1,2,3)");
+  EXPECT_EQ(error({"--site=7", "--all", "--state=both"}),
+            "--state: 'both' is not one of retrying, dead");
+  EXPECT_EQ(error({"--site=7", "--all", "--output=json"}),
+            "--output: 'json' is not one of text");
+  EXPECT_EQ(error({"--site=7", "--all", "--all"}),
+            "--all is given more than once");
+  EXPECT_EQ(error({"--site=7", "--all", "--page-size=5"}),
+            "unknown flag --page-size for 'failed retry'");
+}
+
+TEST(BuildGetBacklogTest, OneSiteOrEverySite) {
+  auto every = BuildGetBacklog(Parse({"backlog"}), Env());
+  ASSERT_TRUE(every.ok()) << every.status();
+  EXPECT_EQ(every->target, kDefaultIngestTarget);
+  EXPECT_EQ(every->timeout, kDefaultTimeout);
+  EXPECT_EQ(every->token, "admin-secret");
+  EXPECT_EQ(every->request.site_id(), 0);
+  EXPECT_EQ(every->output, OutputFormat::kText);
+  auto one =
+      BuildGetBacklog(Parse({"backlog", "--site=7", "--output=json"}), Env());
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->request.site_id(), 7);
+  EXPECT_EQ(one->output, OutputFormat::kJson);
+}
+
+TEST(BuildGetBacklogTest, UsageErrors) {
+  EXPECT_EQ(BuildGetBacklog(Parse({"--site="}), Env()).status().message(),
+            "--site: '' is not a site id (a positive integer)");
+  EXPECT_EQ(BuildGetBacklog(Parse({"--state=dead"}), Env()).status().message(),
+            "unknown flag --state for 'backlog'");
+  EXPECT_FALSE(BuildGetBacklog(Parse({}), Env("")).ok());
+}
+
+TEST(BuildRollupCheckTest, VerifyFillsRangeAndLongerTimeout) {
+  auto call =
+      BuildVerifyRollups(Parse({"rollups", "verify", "--site=7",
+                                "--from=2025-12-30T00:00:00Z", "--to=now"}),
+                         Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultIngestTarget);
+  EXPECT_EQ(call->timeout, kDefaultRollupTimeout);
+  EXPECT_EQ(call->timeout, absl::Minutes(5));
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kText);
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(call->request.from().seconds(), 1767225600 - 2 * 86400);
+  EXPECT_EQ(call->request.from().nanos(), 0);
+  EXPECT_EQ(call->request.to().seconds(), 1767225600);
+}
+
+TEST(BuildRollupCheckTest, RebuildTakesTheSameFlagsAndTimeout) {
+  auto call = BuildRebuildRollups(
+      Parse({"rollups", "rebuild", "--site=3", "--from=-48h", "--to=-24h",
+             "--timeout=30s", "--output=json"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->timeout, absl::Seconds(30));
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  EXPECT_EQ(call->request.site_id(), 3);
+  EXPECT_EQ(FromProtoTimestamp(call->request.from()),
+            Env().now - absl::Hours(48));
+  EXPECT_EQ(FromProtoTimestamp(call->request.to()),
+            Env().now - absl::Hours(24));
+}
+
+TEST(BuildRollupCheckTest, UsageErrorsNameTheCommand) {
+  const Environment env = Env();
+  EXPECT_EQ(BuildVerifyRollups(Parse({"--from=-1h", "--to=now"}), env)
+                .status()
+                .message(),
+            "--site is required");
+  EXPECT_EQ(BuildVerifyRollups(Parse({"--site=7", "--to=now"}), env)
+                .status()
+                .message(),
+            "--from is required");
+  EXPECT_EQ(BuildRebuildRollups(Parse({"--site=7", "--from=-1h"}), env)
+                .status()
+                .message(),
+            "--to is required");
+  EXPECT_EQ(
+      BuildRebuildRollups(Parse({"--site=7", "--from=1h", "--to=now"}), env)
+          .status()
+          .message(),
+      "--from: '1h' is not a time: use RFC 3339 (2026-01-02T15:04:05Z), 'now' "
+      "or a relative time such as -1h");
+  EXPECT_EQ(BuildVerifyRollups(
+                Parse({"--site=7", "--from=-1h", "--to=now", "--all"}), env)
+                .status()
+                .message(),
+            "unknown flag --all for 'rollups verify'");
+  EXPECT_EQ(BuildRebuildRollups(
+                Parse({"--site=7", "--from=-1h", "--to=now", "--key=x"}), env)
+                .status()
+                .message(),
+            "unknown flag --key for 'rollups rebuild'");
+  EXPECT_EQ(
+      BuildRebuildRollups(
+          Parse({"--site=7", "--from=-1h", "--to=now", "--output=env"}), env)
+          .status()
+          .message(),
+      "--output: 'env' is not one of text, json");
+}
+
 }  // namespace
 }  // namespace analytics::cli

@@ -95,6 +95,44 @@ absl::StatusOr<int64_t> ParseSiteId(std::string_view text) {
   return id;
 }
 
+absl::StatusOr<std::vector<int64_t>> ParseEventIds(std::string_view flag,
+                                                   std::string_view text) {
+  std::vector<int64_t> ids;
+  for (const std::string& part : SplitList(text)) {
+    int64_t id = 0;
+    if (!absl::SimpleAtoi(part, &id) || id <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", std::string(flag), ": '", part,
+                       "' is not an event id (a positive integer)"));
+    }
+    ids.push_back(id);
+  }
+  if (ids.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", std::string(flag), " lists no event ids (use e.g. 1,2,3)"));
+  }
+  return ids;
+}
+
+absl::StatusOr<int32_t> ParsePageSize(std::string_view text) {
+  int32_t size = 0;
+  if (!absl::SimpleAtoi(Absl(text), &size) || size < 1 || size > 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--page-size: '", std::string(text),
+                     "' is not a page size from 1 to 1000"));
+  }
+  return size;
+}
+
+absl::StatusOr<v1::FailedEventState> ParseFailedEventState(
+    std::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(Absl(text));
+  if (lower == "retrying") return v1::RETRYING;
+  if (lower == "dead") return v1::DEAD;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--state: '", std::string(text), "' is not one of retrying, dead"));
+}
+
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;
   for (absl::string_view part : absl::StrSplit(Absl(text), ',')) {

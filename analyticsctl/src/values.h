@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "analytics/v1/admin.pb.h"
 #include "analytics/v1/ingest.pb.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -38,6 +39,19 @@ absl::StatusOr<absl::Duration> ParsePositiveDuration(std::string_view flag,
 
 // A site id: a decimal integer greater than zero.
 absl::StatusOr<int64_t> ParseSiteId(std::string_view text);
+
+// Event ids of the failed-event queue: a comma-separated list (SplitList) of
+// decimal integers greater than zero; at least one. `flag` names the flag in
+// the error message.
+absl::StatusOr<std::vector<int64_t>> ParseEventIds(std::string_view flag,
+                                                   std::string_view text);
+
+// --page-size: 1 to 1000, the most ListFailedEvents returns.
+absl::StatusOr<int32_t> ParsePageSize(std::string_view text);
+
+// "retrying" or "dead", in any case.
+absl::StatusOr<v1::FailedEventState> ParseFailedEventState(
+    std::string_view text);
 
 // "a, b,,c" -> {"a", "b", "c"}: comma-separated, trimmed, empties dropped.
 std::vector<std::string> SplitList(std::string_view text);

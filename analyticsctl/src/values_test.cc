@@ -49,6 +49,41 @@ TEST(ParseSiteIdTest, PositiveIntegersOnly) {
   }
 }
 
+TEST(ParseEventIdsTest, CommaSeparatedPositiveIntegers) {
+  EXPECT_EQ(*ParseEventIds("ids", "1, 2,,30"),
+            (std::vector<int64_t>{1, 2, 30}));
+  EXPECT_EQ(*ParseEventIds("ids", "9223372036854775807"),
+            (std::vector<int64_t>{INT64_MAX}));
+  EXPECT_EQ(ParseEventIds("ids", "1,x").status().message(),
+            "--ids: 'x' is not an event id (a positive integer)");
+  EXPECT_EQ(ParseEventIds("ids", " , ").status().message(),
+            "--ids lists no event ids (use e.g. 1,2,3)");
+  for (const char* bad : {"", "0", "-1", "1.5", "9223372036854775808"}) {
+    EXPECT_EQ(ParseEventIds("ids", bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(ParsePageSizeTest, OneToOneThousand) {
+  EXPECT_EQ(*ParsePageSize("1"), 1);
+  EXPECT_EQ(*ParsePageSize("1000"), 1000);
+  EXPECT_EQ(ParsePageSize("1001").status().message(),
+            "--page-size: '1001' is not a page size from 1 to 1000");
+  for (const char* bad : {"0", "-5", "", "ten", "2.5", "99999999999"}) {
+    EXPECT_FALSE(ParsePageSize(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseFailedEventStateTest, RetryingOrDeadInAnyCase) {
+  EXPECT_EQ(*ParseFailedEventState("retrying"), v1::RETRYING);
+  EXPECT_EQ(*ParseFailedEventState("DEAD"), v1::DEAD);
+  EXPECT_EQ(ParseFailedEventState("failed").status().message(),
+            "--state: 'failed' is not one of retrying, dead");
+  EXPECT_FALSE(ParseFailedEventState("").ok());
+  EXPECT_FALSE(ParseFailedEventState("unspecified").ok());
+}
+
 TEST(SplitListTest, TrimsAndDropsEmpties) {
   EXPECT_EQ(
       SplitList(" https://a.example, ,https://b.example,"),
