@@ -16,10 +16,11 @@ std::vector<ScenarioEvent> PricingFunnel(absl::Time first_hour, int visitors) {
   std::vector<ScenarioEvent> events;
   for (int i = 0; i < visitors; ++i) {
     const int half = i < visitors / 2 ? 0 : 1;
-    // 20 s apart inside their hour (up to 150 visitors per hour fit).
+    // Spread over the first 50 minutes of their hour.
     const int slot = half == 0 ? i : i - visitors / 2;
-    const absl::Time start =
-        first_hour + absl::Hours(half) + absl::Seconds(20 * slot);
+    const absl::Duration spacing =
+        absl::Seconds(3000) / std::max(1, (visitors + 1) / 2);
+    const absl::Time start = first_hour + absl::Hours(half) + spacing * slot;
     const std::string visitor = absl::StrCat("visitor-", i);
     const std::string session = absl::StrCat("session-", i);
     auto add = [&](int n, v1::EventType type, std::string name,
