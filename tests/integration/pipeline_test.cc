@@ -231,7 +231,8 @@ TEST_F(PipelineTest, SessionsAreTheSameForShuffledAndOrderedDelivery) {
 
   const std::string sessions_of =
       "SELECT string_agg(concat_ws('|', session_id, started_at, last_seen_at,"
-      " pageviews, events, entry_path, exit_path, visitor_id), ';'"
+      " pageviews, events, entry_path, exit_path, visitor_id, referrer,"
+      " utm_source, device, country), ';'"
       " ORDER BY session_id, started_at) FROM sessions WHERE site_id = $1";
   const std::string ordered =
       stack_->db()

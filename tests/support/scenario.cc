@@ -56,6 +56,12 @@ std::vector<ScenarioEvent> RandomTraffic(absl::Time start, absl::Duration span,
   const int64_t span_us = absl::ToInt64Microseconds(span);
   const int64_t timeout_us = absl::ToInt64Microseconds(session_timeout);
   const char* kPaths[] = {"/", "/pricing", "/docs", "/blog/a", "/signup"};
+  const char* kReferrers[] = {"", "https://www.google.com/search?q=x",
+                              "https://news.ycombinator.com/item?id=1",
+                              "android-app://com.slack"};
+  const char* kSources[] = {"", "newsletter", "twitter"};
+  const char* kDevices[] = {"desktop", "mobile", "tablet"};
+  const char* kCountries[] = {"DE", "US", "IN", ""};
   std::vector<ScenarioEvent> events;
   int serial = 0;
   for (int v = 0; v < visitors; ++v) {
@@ -68,6 +74,8 @@ std::vector<ScenarioEvent> RandomTraffic(absl::Time start, absl::Duration span,
       if (s == 0 || uniform(0, 2) != 0) {
         session_id = absl::StrCat("rs-", v, "-", s);
       }
+      // Acquisition and device facts vary by session and event, so the
+      // first event's values must win regardless of arrival order.
       const int n = static_cast<int>(uniform(1, 6));
       for (int k = 0; k < n; ++k) {
         if (t >= start + span) break;
@@ -78,6 +86,10 @@ std::vector<ScenarioEvent> RandomTraffic(absl::Time start, absl::Duration span,
         if (e.type == v1::TRACK) e.name = roll == 6 ? "signup" : "click";
         if (e.type == v1::IDENTIFY) e.user_id = absl::StrCat("u-", v);
         e.path = kPaths[uniform(0, 4)];
+        e.referrer = kReferrers[uniform(0, 3)];
+        e.utm_source = kSources[uniform(0, 2)];
+        e.device = kDevices[uniform(0, 2)];
+        e.country = kCountries[uniform(0, 3)];
         e.at = t;
         e.visitor_id = visitor;
         e.session_id = session_id;
@@ -163,6 +175,10 @@ v1::Event ToProto(const ScenarioEvent& event) {
   out.set_session_id(event.session_id);
   out.set_path(event.path);
   out.set_user_id(event.user_id);
+  out.set_referrer(event.referrer);
+  out.mutable_context()->set_utm_source(event.utm_source);
+  out.mutable_context()->set_device(event.device);
+  out.mutable_context()->set_country(event.country);
   return out;
 }
 

@@ -26,6 +26,10 @@ struct ScenarioEvent {
   std::string session_id;
   std::string path;
   std::string user_id;
+  std::string referrer;
+  std::string utm_source;
+  std::string device;
+  std::string country;
 };
 
 // The acceptance scenario: `visitors` visitors, each identify, pageview "/",
