@@ -2,7 +2,6 @@
 #include "reducer-service/src/reducer_worker.h"
 
 #include <algorithm>
-
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -95,9 +94,9 @@ void ReducerWorker::Loop() {
     absl::StatusOr<PassResult> pass = RunPass();
     if (!pass.ok()) {
       ++infra_failures;
-      absl::Duration backoff =
-          std::min(options_.max_infra_backoff,
-                   absl::Milliseconds(100) * (1 << std::min(infra_failures, 10)));
+      absl::Duration backoff = std::min(
+          options_.max_infra_backoff,
+          absl::Milliseconds(100) * (1 << std::min(infra_failures, 10)));
       spdlog::warn("reduction pass failed ({}), retrying in {}",
                    pass.status().ToString(), absl::FormatDuration(backoff));
       WaitFor(backoff);
@@ -142,12 +141,13 @@ void ReducerWorker::Listen() {
       while (!stopping_) connection.await_notification(0, 200000);
     } catch (const std::exception& e) {
       ++failures;
-      spdlog::warn("notification listener: {}",
-                   FromPqxx(e).ToString());
-      const absl::Duration backoff = std::min(
-          absl::Seconds(10), absl::Milliseconds(100) * (1 << std::min(failures, 7)));
+      spdlog::warn("notification listener: {}", FromPqxx(e).ToString());
+      const absl::Duration backoff =
+          std::min(absl::Seconds(10),
+                   absl::Milliseconds(100) * (1 << std::min(failures, 7)));
       absl::Time until = absl::Now() + backoff;
-      while (!stopping_ && absl::Now() < until) absl::SleepFor(absl::Milliseconds(50));
+      while (!stopping_ && absl::Now() < until)
+        absl::SleepFor(absl::Milliseconds(50));
     }
   }
 }

@@ -51,8 +51,8 @@ class ReducerWorker {
   void Loop();
   void Listen();
   // Splits `events` until each failing event is alone, reducing the rest.
-  void Isolate(const std::vector<QueuedEvent>& events, const absl::Status& error,
-               PassResult* total);
+  void Isolate(const std::vector<QueuedEvent>& events,
+               const absl::Status& error, PassResult* total);
   // Sleeps up to `d` or until woken or stopped.
   void WaitFor(absl::Duration d);
 

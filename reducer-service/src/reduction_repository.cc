@@ -60,7 +60,10 @@ std::string QueueJson(const std::vector<QueuedEvent>& events) {
   JsonWriter json;
   json.BeginArray();
   for (const QueuedEvent& e : events) {
-    json.BeginObject().Field("site_id", e.site_id).Field("event_id", e.event_id).EndObject();
+    json.BeginObject()
+        .Field("site_id", e.site_id)
+        .Field("event_id", e.event_id)
+        .EndObject();
   }
   json.EndArray();
   return json.Release();
@@ -129,7 +132,8 @@ Session ParseSession(const pqxx::row& row) {
 
 // For each (site, session id): the new events' span widened by the timeout.
 std::string SessionWindowsJson(const std::vector<ReducerEvent>& events) {
-  std::map<std::pair<int64_t, std::string>, std::pair<absl::Time, absl::Time>> spans;
+  std::map<std::pair<int64_t, std::string>, std::pair<absl::Time, absl::Time>>
+      spans;
   std::map<std::pair<int64_t, std::string>, absl::Duration> timeouts;
   for (const ReducerEvent& e : events) {
     auto key = std::make_pair(e.site_id, e.session_id);
@@ -273,7 +277,8 @@ void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups) {
   if (rollups.empty()) return;
   RollupDeltas existing, missing;
   std::set<RollupKey> stored;
-  for (const auto& row : tx.exec_prepared("lock_rollups", RollupsJson(rollups))) {
+  for (const auto& row :
+       tx.exec_prepared("lock_rollups", RollupsJson(rollups))) {
     stored.insert(RollupKey{row[0].as<int64_t>(),
                             static_cast<Granularity>(row[1].as<int>()),
                             static_cast<Dimension>(row[2].as<int>()),
@@ -282,8 +287,10 @@ void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups) {
   for (const auto& [key, delta] : rollups) {
     (stored.contains(key) ? existing : missing).emplace(key, delta);
   }
-  if (!existing.empty()) tx.exec_prepared("update_rollups", RollupsJson(existing));
-  if (!missing.empty()) tx.exec_prepared("upsert_rollups", RollupsJson(missing));
+  if (!existing.empty())
+    tx.exec_prepared("update_rollups", RollupsJson(existing));
+  if (!missing.empty())
+    tx.exec_prepared("upsert_rollups", RollupsJson(missing));
 }
 
 double UnitRandom() {
@@ -292,7 +299,8 @@ double UnitRandom() {
 }
 
 // Marks `failed` (with their current attempts) and counts the dead letters.
-void MarkFailed(pqxx::transaction_base& tx, const std::vector<FailedEvent>& failed,
+void MarkFailed(pqxx::transaction_base& tx,
+                const std::vector<FailedEvent>& failed,
                 const std::map<std::pair<int64_t, int64_t>, int>& attempts,
                 const BackoffPolicy& backoff, PassResult* result) {
   if (failed.empty()) return;
@@ -310,8 +318,8 @@ void MarkFailed(pqxx::transaction_base& tx, const std::vector<FailedEvent>& fail
         .EndObject();
   }
   json.EndArray();
-  for (const auto& row :
-       tx.exec_prepared("mark_events_failed", json.str(), backoff.max_attempts)) {
+  for (const auto& row : tx.exec_prepared("mark_events_failed", json.str(),
+                                          backoff.max_attempts)) {
     ++result->failed;
     if (row[3].as<std::string>() == "dead") ++result->dead;
   }
@@ -346,15 +354,17 @@ absl::Status ReductionRepository::Reduce(const ClaimSpec& spec,
     BatchPlan plan = PlanBatch(events, existing, plan_options_);
 
     if (!plan.session_deletes.empty()) {
-      tx.exec_prepared("delete_sessions", SessionKeysJson(plan.session_deletes));
+      tx.exec_prepared("delete_sessions",
+                       SessionKeysJson(plan.session_deletes));
     }
     if (!plan.session_upserts.empty()) {
       tx.exec_prepared("upsert_sessions", SessionsJson(plan.session_upserts));
     }
     if (!plan.visitor_buckets.empty()) {
       std::vector<VisitorBucket> fresh;
-      for (const auto& row : tx.exec_prepared(
-               "insert_visitor_buckets", VisitorBucketsJson(plan.visitor_buckets))) {
+      for (const auto& row :
+           tx.exec_prepared("insert_visitor_buckets",
+                            VisitorBucketsJson(plan.visitor_buckets))) {
         fresh.push_back({row[0].as<int64_t>(),
                          static_cast<Granularity>(row[1].as<int>()),
                          Micros(row[2]), row[3].as<std::string>()});
@@ -368,12 +378,14 @@ absl::Status ReductionRepository::Reduce(const ClaimSpec& spec,
     MarkFailed(tx, plan.failed, attempts, backoff_, result);
 
     std::set<std::pair<int64_t, int64_t>> failed;
-    for (const FailedEvent& f : plan.failed) failed.insert({f.site_id, f.event_id});
+    for (const FailedEvent& f : plan.failed)
+      failed.insert({f.site_id, f.event_id});
     std::vector<QueuedEvent> done;
     for (const QueuedEvent& q : result->claimed) {
       if (!failed.contains({q.site_id, q.event_id})) done.push_back(q);
     }
-    if (!done.empty()) tx.exec_prepared("delete_queued_events", QueueJson(done));
+    if (!done.empty())
+      tx.exec_prepared("delete_queued_events", QueueJson(done));
     result->reduced = static_cast<int>(done.size());
     return absl::OkStatus();
   });
@@ -382,15 +394,17 @@ absl::Status ReductionRepository::Reduce(const ClaimSpec& spec,
 absl::Status ReductionRepository::RecordFailure(const QueuedEvent& event,
                                                 const std::string& error,
                                                 PassResult* result) {
-  return pool_->RunTransaction("record_failure", [&](pqxx::transaction_base& tx) {
-    pqxx::result rows = tx.exec_prepared("claim_events_by_id", QueueJson({event}));
-    if (rows.empty()) return absl::OkStatus();  // held elsewhere or gone
-    std::map<std::pair<int64_t, int64_t>, int> attempts{
-        {{event.site_id, event.event_id}, rows[0][2].as<int>()}};
-    MarkFailed(tx, {{event.site_id, event.event_id, error}}, attempts, backoff_,
-               result);
-    return absl::OkStatus();
-  });
+  return pool_->RunTransaction(
+      "record_failure", [&](pqxx::transaction_base& tx) {
+        pqxx::result rows =
+            tx.exec_prepared("claim_events_by_id", QueueJson({event}));
+        if (rows.empty()) return absl::OkStatus();  // held elsewhere or gone
+        std::map<std::pair<int64_t, int64_t>, int> attempts{
+            {{event.site_id, event.event_id}, rows[0][2].as<int>()}};
+        MarkFailed(tx, {{event.site_id, event.event_id, error}}, attempts,
+                   backoff_, result);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace analytics::reducer

@@ -46,7 +46,9 @@ class ReductionRepository {
 
   ReductionRepository(db::ConnectionPool* pool, BackoffPolicy backoff,
                       PlanOptions plan_options)
-      : pool_(pool), backoff_(backoff), plan_options_(std::move(plan_options)) {}
+      : pool_(pool),
+        backoff_(backoff),
+        plan_options_(std::move(plan_options)) {}
 
   // Runs one pass. On a non-OK status nothing was committed.
   absl::Status Reduce(const ClaimSpec& spec, PassResult* result);
