@@ -1,5 +1,7 @@
-// OverviewRepository: reads the numbers of GetOverview for a RangePlan in one
-// statement (one snapshot). The only query-side code that touches rollups.
+// OverviewRepository: reads overview totals for one or more RangePlans in
+// one statement (one snapshot): GetOverview (with its comparison period) and
+// every bucket of GetTimeseries. The only query-side code that touches
+// rollups.
 //
 // Thread-safe.
 #pragma once
@@ -15,13 +17,19 @@
 
 namespace analytics::reducer {
 
-struct OverviewTotals {
+// Additive totals of one range (bounces and duration over its sessions).
+struct RangeTotals {
   int64_t events = 0;
   int64_t pageviews = 0;
   int64_t sessions = 0;
   int64_t bounces = 0;
   int64_t duration_us = 0;
   int64_t visitors = 0;
+};
+
+struct OverviewSnapshot {
+  // One per requested plan, in order.
+  std::vector<RangeTotals> ranges;
   int64_t pending_events = 0;
   absl::Time as_of;
 };
@@ -32,7 +40,8 @@ class OverviewRepository {
 
   explicit OverviewRepository(db::ConnectionPool* pool) : pool_(pool) {}
 
-  absl::StatusOr<OverviewTotals> Read(int64_t site_id, const RangePlan& plan);
+  absl::StatusOr<OverviewSnapshot> Read(int64_t site_id,
+                                        const std::vector<RangePlan>& plans);
 
  private:
   db::ConnectionPool* const pool_;

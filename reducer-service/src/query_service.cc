@@ -14,6 +14,65 @@ using google::protobuf::util::TimeUtil;
 namespace {
 
 constexpr absl::Duration kMaxRange = absl::Hours(24 * 3653);
+constexpr int kMaxBuckets = 5000;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+v1::Metrics ToMetrics(const RangeTotals& t) {
+  v1::Metrics m;
+  m.set_events(t.events);
+  m.set_pageviews(t.pageviews);
+  m.set_sessions(t.sessions);
+  m.set_visitors(t.visitors);
+  const int64_t duration_us = t.sessions > 0 ? t.duration_us / t.sessions : 0;
+  if (t.sessions > 0) {
+    m.set_bounce_rate(static_cast<double>(t.bounces) /
+                      static_cast<double>(t.sessions));
+  }
+  *m.mutable_average_session_duration() =
+      TimeUtil::MicrosecondsToDuration(duration_us);
+  return m;
+}
+
+v1::MetricChanges Change(const v1::Metrics& now, const v1::Metrics& before) {
+  v1::MetricChanges change;
+  auto ratio = [](double current, double previous,
+                  void (v1::MetricChanges::*set)(double),
+                  v1::MetricChanges* out) {
+    if (previous != 0) (out->*set)((current - previous) / previous);
+  };
+  ratio(now.events(), before.events(), &v1::MetricChanges::set_events, &change);
+  ratio(now.pageviews(), before.pageviews(), &v1::MetricChanges::set_pageviews,
+        &change);
+  ratio(now.sessions(), before.sessions(), &v1::MetricChanges::set_sessions,
+        &change);
+  ratio(now.visitors(), before.visitors(), &v1::MetricChanges::set_visitors,
+        &change);
+  ratio(now.bounce_rate(), before.bounce_rate(),
+        &v1::MetricChanges::set_bounce_rate, &change);
+  ratio(TimeUtil::DurationToMicroseconds(now.average_session_duration()),
+        TimeUtil::DurationToMicroseconds(before.average_session_duration()),
+        &v1::MetricChanges::set_average_session_duration, &change);
+  return change;
+}
+
+absl::StatusOr<Interval> ParseInterval(v1::Interval interval) {
+  switch (interval) {
+    case v1::HOUR:
+      return Interval::kHour;
+    case v1::DAY:
+      return Interval::kDay;
+    case v1::WEEK:
+      return Interval::kWeek;
+    case v1::MONTH:
+      return Interval::kMonth;
+    default:
+      return absl::InvalidArgumentError(
+          "interval: set HOUR, DAY, WEEK or MONTH");
+  }
+}
 
 absl::Status ToTime(const google::protobuf::Timestamp& ts, bool present,
                     const char* field, absl::Time* out) {
@@ -36,13 +95,15 @@ absl::Status ToTime(const google::protobuf::Timestamp& ts, bool present,
 absl::Status ParseRange(const google::protobuf::Timestamp& from, bool has_from,
                         const google::protobuf::Timestamp& to, bool has_to,
                         absl::Time* from_out, absl::Time* to_out) {
-  if (absl::Status s = ToTime(from, has_from, "from", from_out); !s.ok()) return s;
+  if (absl::Status s = ToTime(from, has_from, "from", from_out); !s.ok())
+    return s;
   if (absl::Status s = ToTime(to, has_to, "to", to_out); !s.ok()) return s;
   if (*from_out > *to_out) {
     return absl::InvalidArgumentError("from: must not be after to");
   }
   if (*to_out - *from_out > kMaxRange) {
-    return absl::InvalidArgumentError("to: the range may span at most 10 years");
+    return absl::InvalidArgumentError(
+        "to: the range may span at most 10 years");
   }
   return absl::OkStatus();
 }
@@ -63,9 +124,9 @@ absl::Status QueryServiceImpl::AuthorizeRead(const grpc::ServerContext& context,
   return absl::OkStatus();
 }
 
-grpc::Status QueryServiceImpl::GetOverview(grpc::ServerContext* context,
-                                           const v1::GetOverviewRequest* request,
-                                           v1::Overview* response) {
+grpc::Status QueryServiceImpl::GetOverview(
+    grpc::ServerContext* context, const v1::GetOverviewRequest* request,
+    v1::Overview* response) {
   if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -75,25 +136,78 @@ grpc::Status QueryServiceImpl::GetOverview(grpc::ServerContext* context,
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  absl::StatusOr<OverviewTotals> totals =
-      overview_->Read(request->site_id(), PlanRange(from, to));
-  if (!totals.ok()) return ToGrpcStatus(totals.status());
-  response->set_events(totals->events);
-  response->set_pageviews(totals->pageviews);
-  response->set_sessions(totals->sessions);
-  response->set_visitors(totals->visitors);
-  response->set_pending_events(totals->pending_events);
-  if (totals->sessions > 0) {
-    response->set_bounce_rate(static_cast<double>(totals->bounces) /
-                              static_cast<double>(totals->sessions));
-    *response->mutable_average_session_duration() =
-        TimeUtil::MicrosecondsToDuration(totals->duration_us / totals->sessions);
-  } else {
-    *response->mutable_average_session_duration() =
-        TimeUtil::MicrosecondsToDuration(0);
+  std::vector<RangePlan> plans = {PlanRange(from, to)};
+  if (request->compare_previous()) {
+    plans.push_back(PlanRange(from - (to - from), from));
   }
+  absl::StatusOr<OverviewSnapshot> snapshot =
+      overview_->Read(request->site_id(), plans);
+  if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+  const v1::Metrics current = ToMetrics(snapshot->ranges[0]);
+  response->set_events(current.events());
+  response->set_pageviews(current.pageviews());
+  response->set_sessions(current.sessions());
+  response->set_visitors(current.visitors());
+  response->set_bounce_rate(current.bounce_rate());
+  *response->mutable_average_session_duration() =
+      current.average_session_duration();
+  response->set_pending_events(snapshot->pending_events);
   *response->mutable_as_of() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(totals->as_of));
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(snapshot->as_of));
+  if (request->compare_previous()) {
+    *response->mutable_previous() = ToMetrics(snapshot->ranges[1]);
+    *response->mutable_change() = Change(current, response->previous());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetTimeseries(
+    grpc::ServerContext* context, const v1::GetTimeseriesRequest* request,
+    v1::Timeseries* response) {
+  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::Time from, to;
+  if (absl::Status s = ParseRange(request->from(), request->has_from(),
+                                  request->to(), request->has_to(), &from, &to);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<Interval> interval = ParseInterval(request->interval());
+  if (!interval.ok()) return ToGrpcStatus(interval.status());
+  std::string zone_name = request->time_zone();
+  if (zone_name.empty()) {
+    absl::StatusOr<SiteRecord> site = sites_->GetById(request->site_id());
+    if (!site.ok()) return ToGrpcStatus(site.status());
+    zone_name = site->time_zone;
+  }
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(zone_name, &zone)) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("time_zone: unknown IANA time zone '", zone_name, "'")));
+  }
+  absl::StatusOr<std::vector<Bucket>> buckets =
+      PlanBuckets(from, to, *interval, zone, kMaxBuckets);
+  if (!buckets.ok()) return ToGrpcStatus(buckets.status());
+  std::vector<RangePlan> plans;
+  plans.reserve(buckets->size());
+  for (const Bucket& b : *buckets) {
+    plans.push_back(PlanRange(b.range.from, b.range.to));
+  }
+  absl::StatusOr<OverviewSnapshot> snapshot =
+      overview_->Read(request->site_id(), plans);
+  if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+  for (size_t i = 0; i < buckets->size(); ++i) {
+    const Bucket& b = (*buckets)[i];
+    v1::TimeseriesPoint* point = response->add_points();
+    *point->mutable_bucket_start() = ToTimestamp(b.start);
+    *point->mutable_from() = ToTimestamp(b.range.from);
+    *point->mutable_to() = ToTimestamp(b.range.to);
+    *point->mutable_metrics() = ToMetrics(snapshot->ranges[i]);
+  }
+  response->set_time_zone(zone_name);
+  response->set_pending_events(snapshot->pending_events);
+  *response->mutable_as_of() = ToTimestamp(snapshot->as_of);
   return grpc::Status::OK;
 }
 

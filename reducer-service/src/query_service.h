@@ -23,12 +23,16 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status GetOverview(grpc::ServerContext* context,
                            const v1::GetOverviewRequest* request,
                            v1::Overview* response) override;
+  grpc::Status GetTimeseries(grpc::ServerContext* context,
+                             const v1::GetTimeseriesRequest* request,
+                             v1::Timeseries* response) override;
 
  private:
   // OK if the caller may read `site_id`: UNAUTHENTICATED for a missing or
   // unknown key, PERMISSION_DENIED for another site's key, NOT_FOUND for an
   // unknown site asked by the admin.
-  absl::Status AuthorizeRead(const grpc::ServerContext& context, int64_t site_id);
+  absl::Status AuthorizeRead(const grpc::ServerContext& context,
+                             int64_t site_id);
 
   SiteKeyCache* const keys_;
   SiteRepository* const sites_;

@@ -1,6 +1,10 @@
 // Range planning over UTC hour and day buckets.
 #include "reducer-service/src/range_plan.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "common/time/pg_time.h"
 
 namespace analytics::reducer {
@@ -17,8 +21,8 @@ TimeRange Empty(absl::Time at) { return {at, at}; }
 }  // namespace
 
 RangePlan PlanRange(absl::Time from, absl::Time to) {
-  RangePlan plan{Empty(from), {Empty(from), Empty(from)},
-                 {Empty(from), Empty(from)}};
+  RangePlan plan{
+      Empty(from), {Empty(from), Empty(from)}, {Empty(from), Empty(from)}};
   const absl::Time first_hour = CeilTo(from, FloorHour, absl::Hours(1));
   const absl::Time last_hour = FloorHour(to);
   if (first_hour >= last_hour) {
@@ -37,6 +41,71 @@ RangePlan PlanRange(absl::Time from, absl::Time to) {
     plan.hours[0] = {first_hour, last_hour};
   }
   return plan;
+}
+
+namespace {
+
+// The civil start of the bucket holding local time `t`, and the next one.
+absl::CivilSecond BucketFloor(absl::CivilSecond t, Interval interval) {
+  switch (interval) {
+    case Interval::kHour:
+      return absl::CivilHour(t);
+    case Interval::kDay:
+      return absl::CivilDay(t);
+    case Interval::kWeek: {
+      const absl::CivilDay day(t);
+      const int since_monday = (static_cast<int>(absl::GetWeekday(day)) + 7 -
+                                static_cast<int>(absl::Weekday::monday)) %
+                               7;
+      return day - since_monday;
+    }
+    case Interval::kMonth:
+      return absl::CivilMonth(t);
+  }
+  return t;
+}
+
+absl::CivilSecond NextBucket(absl::CivilSecond start, Interval interval) {
+  switch (interval) {
+    case Interval::kHour:
+      return absl::CivilHour(start) + 1;
+    case Interval::kDay:
+      return absl::CivilDay(start) + 1;
+    case Interval::kWeek:
+      return absl::CivilDay(start) + 7;
+    case Interval::kMonth:
+      return absl::CivilMonth(start) + 1;
+  }
+  return start;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Bucket>> PlanBuckets(absl::Time from, absl::Time to,
+                                                Interval interval,
+                                                const absl::TimeZone& zone,
+                                                int max_buckets) {
+  std::vector<Bucket> buckets;
+  absl::CivilSecond civil =
+      BucketFloor(absl::ToCivilSecond(from, zone), interval);
+  // A local time that does not exist (spring forward) maps to the instant
+  // after the gap; one that exists twice (fall back) to its first instant.
+  absl::Time start = absl::FromCivil(civil, zone);
+  while (start < to) {
+    const absl::CivilSecond next_civil = NextBucket(civil, interval);
+    const absl::Time next = absl::FromCivil(next_civil, zone);
+    const TimeRange range{std::max(start, from), std::min(next, to)};
+    if (!range.empty()) {
+      if (static_cast<int>(buckets.size()) >= max_buckets) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "interval: the range holds more than ", max_buckets, " buckets"));
+      }
+      buckets.push_back({start, range});
+    }
+    civil = next_civil;
+    start = next;
+  }
+  return buckets;
 }
 
 }  // namespace analytics::reducer

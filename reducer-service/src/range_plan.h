@@ -5,6 +5,9 @@
 // (the seed component's negative counts came from subtracting edges).
 #pragma once
 
+#include <vector>
+
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace analytics::reducer {
@@ -13,7 +16,9 @@ struct TimeRange {
   absl::Time from;
   absl::Time to;
   bool empty() const { return from >= to; }
-  absl::Duration length() const { return empty() ? absl::ZeroDuration() : to - from; }
+  absl::Duration length() const {
+    return empty() ? absl::ZeroDuration() : to - from;
+  }
 };
 
 struct RangePlan {
@@ -24,5 +29,23 @@ struct RangePlan {
 
 // Requires from <= to. Empty parts have from == to.
 RangePlan PlanRange(absl::Time from, absl::Time to);
+
+enum class Interval { kHour, kDay, kWeek, kMonth };
+
+struct Bucket {
+  // Where the bucket starts in its zone (may be before the range).
+  absl::Time start;
+  // The part of the bucket inside the range; never empty.
+  TimeRange range;
+};
+
+// The buckets of `interval` in `zone` (local hours, days, ISO weeks from
+// Monday, months; DST days are 23 or 25 hours long, half-hour zones start
+// their hours at :30 UTC) that overlap [from, to), clipped to it, in order.
+// INVALID_ARGUMENT if there would be more than `max_buckets`.
+absl::StatusOr<std::vector<Bucket>> PlanBuckets(absl::Time from, absl::Time to,
+                                                Interval interval,
+                                                const absl::TimeZone& zone,
+                                                int max_buckets);
 
 }  // namespace analytics::reducer

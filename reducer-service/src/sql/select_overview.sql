@@ -1,50 +1,21 @@
--- Overview of site $1 over a RangePlan: day rollups [$2, $3), hour rollups
--- [$4, $5) and [$6, $7), raw edges [$8, $9) and [$10, $11). One statement,
--- so one snapshot. Edges count only reduced events (not in the queue), so
--- edges and rollups describe the same state; the parts never overlap, so
--- nothing is subtracted.
-WITH bucket_totals AS (
-  SELECT coalesce(sum(events), 0) AS events,
-         coalesce(sum(pageviews), 0) AS pageviews,
-         coalesce(sum(sessions), 0) AS sessions,
-         coalesce(sum(bounces), 0) AS bounces,
-         coalesce(sum(duration_us), 0) AS duration_us
-  FROM rollups
-  WHERE site_id = $1 AND dimension = 0 AND key = ''
-    AND ((granularity = 1 AND bucket_start >= $2 AND bucket_start < $3)
-      OR (granularity = 0 AND ((bucket_start >= $4 AND bucket_start < $5)
-                            OR (bucket_start >= $6 AND bucket_start < $7))))
-), edge_events AS (
-  SELECT e.type, e.visitor_id
-  FROM events e
-  WHERE e.site_id = $1
-    AND ((e.occurred_at >= $8 AND e.occurred_at < $9)
-      OR (e.occurred_at >= $10 AND e.occurred_at < $11))
-    AND NOT EXISTS (SELECT 1 FROM event_queue q
-                    WHERE q.site_id = e.site_id AND q.event_id = e.id)
-), edge_sessions AS (
-  SELECT count(*) AS sessions,
-         count(*) FILTER (WHERE pageviews <= 1) AS bounces,
-         coalesce(sum((extract(epoch FROM last_seen_at - started_at)
-                       * 1000000)::bigint), 0) AS duration_us
-  FROM sessions
-  WHERE site_id = $1
-    AND ((started_at >= $8 AND started_at < $9)
-      OR (started_at >= $10 AND started_at < $11))
-), range_visitors AS (
-  SELECT count(DISTINCT visitor_id) AS visitors
-  FROM (
-    SELECT visitor_id FROM visitor_buckets
-    WHERE site_id = $1
-      AND ((granularity = 1 AND bucket_start >= $2 AND bucket_start < $3)
-        OR (granularity = 0 AND ((bucket_start >= $4 AND bucket_start < $5)
-                              OR (bucket_start >= $6 AND bucket_start < $7))))
-    UNION ALL
-    SELECT visitor_id FROM edge_events
-  ) v
+-- Overview totals of site $1 for every RangePlan in $2 (JSON array of
+-- {i, d0, d1, h0, h1, h2, h3, r0, r1, r2, r3}: day rollups [d0, d1), hour
+-- rollups [h0, h1) and [h2, h3), raw edges [r0, r1) and [r2, r3)), one row
+-- per plan in i order. One statement, so every plan is read in the same
+-- snapshot. Edges count only reduced events (not in the queue), so edges
+-- and rollups describe the same state; the parts of a plan never overlap,
+-- so nothing is subtracted. The queue count and the snapshot time are the
+-- same on every row.
+WITH plans AS (
+  SELECT *
+  FROM jsonb_to_recordset($2::jsonb) AS p(
+    i integer, d0 timestamptz, d1 timestamptz, h0 timestamptz,
+    h1 timestamptz, h2 timestamptz, h3 timestamptz, r0 timestamptz,
+    r1 timestamptz, r2 timestamptz, r3 timestamptz)
 )
-SELECT b.events + (SELECT count(*) FROM edge_events),
-       b.pageviews + (SELECT count(*) FROM edge_events WHERE type = 1),
+SELECT p.i,
+       b.events + e.events,
+       b.pageviews + e.pageviews,
        b.sessions + s.sessions,
        b.bounces + s.bounces,
        b.duration_us + s.duration_us,
@@ -52,4 +23,56 @@ SELECT b.events + (SELECT count(*) FROM edge_events),
        (SELECT count(*) FROM event_queue
         WHERE site_id = $1 AND state = 'pending'),
        (extract(epoch FROM statement_timestamp()) * 1000000)::bigint
-FROM bucket_totals b, edge_sessions s, range_visitors v
+FROM plans p
+CROSS JOIN LATERAL (
+  SELECT coalesce(sum(r.events), 0) AS events,
+         coalesce(sum(r.pageviews), 0) AS pageviews,
+         coalesce(sum(r.sessions), 0) AS sessions,
+         coalesce(sum(r.bounces), 0) AS bounces,
+         coalesce(sum(r.duration_us), 0) AS duration_us
+  FROM rollups r
+  WHERE r.site_id = $1 AND r.dimension = 0 AND r.key = ''
+    AND ((r.granularity = 1 AND r.bucket_start >= p.d0 AND r.bucket_start < p.d1)
+      OR (r.granularity = 0
+          AND ((r.bucket_start >= p.h0 AND r.bucket_start < p.h1)
+            OR (r.bucket_start >= p.h2 AND r.bucket_start < p.h3))))
+) b
+CROSS JOIN LATERAL (
+  SELECT count(*) AS events,
+         count(*) FILTER (WHERE ev.type = 1) AS pageviews
+  FROM events ev
+  WHERE ev.site_id = $1
+    AND ((ev.occurred_at >= p.r0 AND ev.occurred_at < p.r1)
+      OR (ev.occurred_at >= p.r2 AND ev.occurred_at < p.r3))
+    AND NOT EXISTS (SELECT 1 FROM event_queue q
+                    WHERE q.site_id = ev.site_id AND q.event_id = ev.id)
+) e
+CROSS JOIN LATERAL (
+  SELECT count(*) AS sessions,
+         count(*) FILTER (WHERE se.pageviews <= 1) AS bounces,
+         coalesce(sum((extract(epoch FROM se.last_seen_at - se.started_at)
+                       * 1000000)::bigint), 0) AS duration_us
+  FROM sessions se
+  WHERE se.site_id = $1
+    AND ((se.started_at >= p.r0 AND se.started_at < p.r1)
+      OR (se.started_at >= p.r2 AND se.started_at < p.r3))
+) s
+CROSS JOIN LATERAL (
+  SELECT count(DISTINCT u.visitor_id) AS visitors
+  FROM (
+    SELECT vb.visitor_id FROM visitor_buckets vb
+    WHERE vb.site_id = $1
+      AND ((vb.granularity = 1 AND vb.bucket_start >= p.d0 AND vb.bucket_start < p.d1)
+        OR (vb.granularity = 0
+            AND ((vb.bucket_start >= p.h0 AND vb.bucket_start < p.h1)
+              OR (vb.bucket_start >= p.h2 AND vb.bucket_start < p.h3))))
+    UNION ALL
+    SELECT ev.visitor_id FROM events ev
+    WHERE ev.site_id = $1
+      AND ((ev.occurred_at >= p.r0 AND ev.occurred_at < p.r1)
+        OR (ev.occurred_at >= p.r2 AND ev.occurred_at < p.r3))
+      AND NOT EXISTS (SELECT 1 FROM event_queue q
+                      WHERE q.site_id = ev.site_id AND q.event_id = ev.id)
+  ) u
+) v
+ORDER BY p.i
