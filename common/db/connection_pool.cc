@@ -2,6 +2,7 @@
 // transaction attempts with exception-to-status conversion.
 #include "common/db/connection_pool.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -127,6 +128,13 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
     }
     return {status, false};
   }
+}
+
+void LimitStatementTime(pqxx::transaction_base& tx, absl::Duration limit) {
+  if (limit == absl::InfiniteDuration()) return;
+  const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(limit));
+  tx.exec_params("SELECT set_config('statement_timeout', $1, true)",
+                 absl::StrCat(ms));
 }
 
 void SleepBeforeRetry(const RetryPolicy& policy, int attempt) {

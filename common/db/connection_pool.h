@@ -116,6 +116,13 @@ class ConnectionPool {
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// Caps every later statement of the current transaction at `limit` (at
+// least 1 ms), e.g. the time left of the caller's gRPC deadline, so
+// PostgreSQL stops working when nobody waits for the answer any more (the
+// statement fails with DEADLINE_EXCEEDED). An infinite limit changes
+// nothing: the pool's statement timeout applies.
+void LimitStatementTime(pqxx::transaction_base& tx, absl::Duration limit);
+
 // Sleeps between retries: exponential, capped, jittered.
 void SleepBeforeRetry(const RetryPolicy& policy, int attempt);
 

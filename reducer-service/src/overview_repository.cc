@@ -38,7 +38,11 @@ std::vector<db::Statement> OverviewRepository::Statements() {
 }
 
 absl::StatusOr<OverviewSnapshot> OverviewRepository::Read(
-    int64_t site_id, const std::vector<RangePlan>& plans) {
+    int64_t site_id, const std::vector<RangePlan>& plans,
+    absl::Duration time_left) {
+  if (time_left <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError("the caller's deadline has passed");
+  }
   // With no plan, still read the queue count and the snapshot time (an
   // empty plan contributes zeros and its row is dropped).
   const bool none = plans.empty();
@@ -49,6 +53,7 @@ absl::StatusOr<OverviewSnapshot> OverviewRepository::Read(
   return pool_->RunTransaction(
       "overview",
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<OverviewSnapshot> {
+        db::LimitStatementTime(tx, time_left);
         OverviewSnapshot snapshot;
         for (const auto& row :
              tx.exec_prepared("select_overview", site_id, plans_json)) {

@@ -40,8 +40,11 @@ class OverviewRepository {
 
   explicit OverviewRepository(db::ConnectionPool* pool) : pool_(pool) {}
 
-  absl::StatusOr<OverviewSnapshot> Read(int64_t site_id,
-                                        const std::vector<RangePlan>& plans);
+  // `time_left`: the caller's remaining deadline; DEADLINE_EXCEEDED when it
+  // has passed or the statement outlives it.
+  absl::StatusOr<OverviewSnapshot> Read(
+      int64_t site_id, const std::vector<RangePlan>& plans,
+      absl::Duration time_left = absl::InfiniteDuration());
 
  private:
   db::ConnectionPool* const pool_;

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/auth/keys.h"
+#include "common/server/deadline.h"
 #include "common/status/status_mapping.h"
 #include "common/time/pg_time.h"
 #include "google/protobuf/util/time_util.h"
@@ -141,7 +142,7 @@ grpc::Status QueryServiceImpl::GetOverview(
     plans.push_back(PlanRange(from - (to - from), from));
   }
   absl::StatusOr<OverviewSnapshot> snapshot =
-      overview_->Read(request->site_id(), plans);
+      overview_->Read(request->site_id(), plans, TimeLeft(*context));
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   const v1::Metrics current = ToMetrics(snapshot->ranges[0]);
   response->set_events(current.events());
@@ -195,7 +196,7 @@ grpc::Status QueryServiceImpl::GetTimeseries(
     plans.push_back(PlanRange(b.range.from, b.range.to));
   }
   absl::StatusOr<OverviewSnapshot> snapshot =
-      overview_->Read(request->site_id(), plans);
+      overview_->Read(request->site_id(), plans, TimeLeft(*context));
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   for (size_t i = 0; i < buckets->size(); ++i) {
     const Bucket& b = (*buckets)[i];
