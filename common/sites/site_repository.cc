@@ -56,12 +56,10 @@ absl::StatusOr<SiteRecord> SiteRepository::Create(
   auto created = pool_->RunTransaction(
       "create_site",
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<SiteRecord> {
-        SiteRecord stored = ToSite(
-            tx.exec_prepared1("insert_site",
-                              site.slug, site.name, origins.str(),
-                              absl::ToInt64Milliseconds(site.session_timeout),
-                              site.time_zone,
-                              absl::ToInt64Milliseconds(site.raw_retention)));
+        SiteRecord stored = ToSite(tx.exec_prepared1(
+            "insert_site", site.slug, site.name, origins.str(),
+            absl::ToInt64Milliseconds(site.session_timeout), site.time_zone,
+            absl::ToInt64Milliseconds(site.raw_retention)));
         tx.exec_prepared0("insert_site_key", stored.site_id, write_key_hash,
                           KeyKindName(KeyKind::kWrite));
         tx.exec_prepared0("insert_site_key", stored.site_id, read_key_hash,
@@ -75,26 +73,38 @@ absl::StatusOr<SiteRecord> SiteRepository::Create(
   return created;
 }
 
+absl::Status SiteRepository::RotateKey(int64_t site_id, KeyKind kind,
+                                       const std::string& new_key_hash,
+                                       absl::Duration grace) {
+  if (absl::Status s = GetById(site_id).status(); !s.ok()) return s;
+  return pool_->RunTransaction("rotate_key", [&](pqxx::transaction_base& tx) {
+    tx.exec_prepared1("expire_site_keys", site_id, KeyKindName(kind),
+                      absl::ToInt64Milliseconds(grace));
+    tx.exec_prepared0("insert_site_key", site_id, new_key_hash,
+                      KeyKindName(kind));
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<SiteRecord> SiteRepository::GetById(int64_t site_id) {
-  return pool_->RunTransaction(
-      "get_site", [&](pqxx::transaction_base& tx) {
-        return OneSite(tx.exec_prepared("select_site_by_id", site_id),
-                       absl::StrCat("with id ", site_id));
-      });
+  return pool_->RunTransaction("get_site", [&](pqxx::transaction_base& tx) {
+    return OneSite(tx.exec_prepared("select_site_by_id", site_id),
+                   absl::StrCat("with id ", site_id));
+  });
 }
 
 absl::StatusOr<SiteRecord> SiteRepository::GetBySlug(const std::string& slug) {
-  return pool_->RunTransaction(
-      "get_site", [&](pqxx::transaction_base& tx) {
-        return OneSite(tx.exec_prepared("select_site_by_slug", slug),
-                       absl::StrCat("with slug '", slug, "'"));
-      });
+  return pool_->RunTransaction("get_site", [&](pqxx::transaction_base& tx) {
+    return OneSite(tx.exec_prepared("select_site_by_slug", slug),
+                   absl::StrCat("with slug '", slug, "'"));
+  });
 }
 
 absl::StatusOr<std::vector<SiteRecord>> SiteRepository::List() {
   return pool_->RunTransaction(
       "list_sites",
-      [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<SiteRecord>> {
+      [&](pqxx::transaction_base& tx)
+          -> absl::StatusOr<std::vector<SiteRecord>> {
         std::vector<SiteRecord> sites;
         for (const auto& row : tx.exec_prepared("select_sites")) {
           sites.push_back(ToSite(row));

@@ -39,6 +39,11 @@ class SiteRepository {
   absl::StatusOr<SiteRecord> GetById(int64_t site_id);
   absl::StatusOr<SiteRecord> GetBySlug(const std::string& slug);
   absl::StatusOr<std::vector<SiteRecord>> List();
+  // Adds a key of `kind` with hash `new_key_hash` and makes the site's other
+  // live keys of that kind expire after `grace` (zero: at once), in one
+  // transaction. NOT_FOUND if there is no such site.
+  absl::Status RotateKey(int64_t site_id, KeyKind kind,
+                         const std::string& new_key_hash, absl::Duration grace);
   // NOT_FOUND when no live key of `kind` has this hash (hex SHA-256).
   absl::StatusOr<SiteRecord> FindByKeyHash(KeyKind kind,
                                            const std::string& key_hash);

@@ -17,6 +17,8 @@ namespace {
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 constexpr size_t kMaxReportedDifferences = 100;
+constexpr absl::Duration kDefaultRotationGrace = absl::Hours(1);
+constexpr absl::Duration kMaxRotationGrace = absl::Hours(24 * 30);
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
@@ -151,6 +153,47 @@ grpc::Status AdminServiceImpl::ListSites(grpc::ServerContext* context,
   absl::StatusOr<std::vector<SiteRecord>> sites = sites_->List();
   if (!sites.ok()) return ToGrpcStatus(sites.status());
   for (const SiteRecord& site : *sites) *response->add_sites() = ToProto(site);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::RotateWriteKey(
+    grpc::ServerContext* context, const v1::RotateKeyRequest* request,
+    v1::RotateKeyResponse* response) {
+  return RotateKey(*context, *request, KeyKind::kWrite, response);
+}
+
+grpc::Status AdminServiceImpl::RotateReadKey(
+    grpc::ServerContext* context, const v1::RotateKeyRequest* request,
+    v1::RotateKeyResponse* response) {
+  return RotateKey(*context, *request, KeyKind::kRead, response);
+}
+
+grpc::Status AdminServiceImpl::RotateKey(const grpc::ServerContext& context,
+                                         const v1::RotateKeyRequest& request,
+                                         KeyKind kind,
+                                         v1::RotateKeyResponse* response) {
+  if (absl::Status s = Authorize(context); !s.ok()) return ToGrpcStatus(s);
+  absl::Duration grace = kDefaultRotationGrace;
+  if (request.has_grace_period()) {
+    grace = absl::Microseconds(
+        TimeUtil::DurationToMicroseconds(request.grace_period()));
+  }
+  if (grace < absl::ZeroDuration() || grace > kMaxRotationGrace) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "grace_period: must be between 0 and 30 days"));
+  }
+  const std::string key = GenerateKey(kind == KeyKind::kWrite ? "wk_" : "rk_");
+  const absl::Time now = absl::Now();
+  if (absl::Status s =
+          sites_->RotateKey(request.site_id(), kind, HashKey(key), grace);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  spdlog::info("rotated the {} key of site {}; previous keys end in {}",
+               KeyKindName(kind), request.site_id(),
+               absl::FormatDuration(grace));
+  response->set_key(key);
+  *response->mutable_previous_keys_expire_at() = ToTimestamp(now + grace);
   return grpc::Status::OK;
 }
 

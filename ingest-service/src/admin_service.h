@@ -31,6 +31,12 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status ListSites(grpc::ServerContext* context,
                          const v1::ListSitesRequest* request,
                          v1::ListSitesResponse* response) override;
+  grpc::Status RotateWriteKey(grpc::ServerContext* context,
+                              const v1::RotateKeyRequest* request,
+                              v1::RotateKeyResponse* response) override;
+  grpc::Status RotateReadKey(grpc::ServerContext* context,
+                             const v1::RotateKeyRequest* request,
+                             v1::RotateKeyResponse* response) override;
   grpc::Status ListFailedEvents(
       grpc::ServerContext* context, const v1::ListFailedEventsRequest* request,
       v1::ListFailedEventsResponse* response) override;
@@ -50,6 +56,10 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  private:
   // UNAUTHENTICATED unless the call carries the admin token.
   absl::Status Authorize(const grpc::ServerContext& context) const;
+  // Shared body of RotateWriteKey and RotateReadKey.
+  grpc::Status RotateKey(const grpc::ServerContext& context,
+                         const v1::RotateKeyRequest& request, KeyKind kind,
+                         v1::RotateKeyResponse* response);
   // Shared body of RebuildRollups and VerifyRollups.
   grpc::Status CheckRollups(const grpc::ServerContext& context,
                             const v1::RollupCheckRequest& request, bool rewrite,

@@ -270,3 +270,51 @@ TEST_F(RejectionTest, AdminCallsNeedTheAdminToken) {
 
 }  // namespace
 }  // namespace analytics::testing
+
+namespace analytics::testing {
+namespace {
+
+TEST_F(RejectionTest, RotatedKeysEndAfterTheirGracePeriod) {
+  const int64_t site_a = a_.site().site_id();
+  const absl::Time now = absl::Now();
+  v1::RotateKeyRequest request;
+  request.set_site_id(site_a);
+  request.mutable_grace_period()->set_seconds(0);
+  v1::RotateKeyResponse read;
+  auto c1 = AuthorizedContext(kAdminToken);
+  ASSERT_TRUE(stack_->admin().RotateReadKey(c1.get(), request, &read).ok());
+  EXPECT_EQ(read.key().rfind("rk_", 0), 0u);
+  v1::Overview overview;
+  EXPECT_EQ(stack_->GetOverview(a_.read_key(), site_a, now - absl::Hours(1),
+                                now, &overview)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(stack_
+                  ->GetOverview(read.key(), site_a, now - absl::Hours(1), now,
+                                &overview)
+                  .ok());
+
+  // With a grace period both write keys work meanwhile.
+  request.mutable_grace_period()->set_seconds(3600);
+  v1::RotateKeyResponse write;
+  auto c2 = AuthorizedContext(kAdminToken);
+  ASSERT_TRUE(stack_->admin().RotateWriteKey(c2.get(), request, &write).ok());
+  EXPECT_TRUE(Ingest(a_.write_key(), OneEvent()).ok());
+  EXPECT_TRUE(Ingest(write.key(), OneEvent()).ok());
+  EXPECT_EQ(StoredEvents(), 2);
+
+  request.mutable_grace_period()->set_seconds(-1);
+  auto c3 = AuthorizedContext(kAdminToken);
+  EXPECT_EQ(
+      stack_->admin().RotateWriteKey(c3.get(), request, &write).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_site_id(424242);
+  request.clear_grace_period();
+  auto c4 = AuthorizedContext(kAdminToken);
+  EXPECT_EQ(
+      stack_->admin().RotateReadKey(c4.get(), request, &read).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace analytics::testing
