@@ -1,6 +1,7 @@
 // analyticsctl: command-line client for the analytics services. Creates and
 // inspects sites, failed events, the backlog and rollups (AdminService),
-// sends single events (IngestService) and reads overviews (QueryService).
+// sends single events (IngestService) and reads overviews and timeseries
+// (QueryService).
 // Parses the command line and dispatches to the subcommand; everything else
 // is in src/.
 #include <iostream>
@@ -33,7 +34,15 @@ commands:
               [--output=text|json]
       Send one event. Exit status 1 unless it is accepted or a duplicate.
   overview    --read-key=<key> --site=<id> --from=<time> --to=<time>
+              [--compare] [--output=text|json]
+      Metrics of [from, to). --compare adds the previous period of equal
+      length and the change per metric (a percentage; n/a when the previous
+      value is 0).
+  timeseries  --read-key=<key> --site=<id> --from=<time> --to=<time>
+              --interval=hour|day|week|month [--time-zone=<IANA name>]
               [--output=text|json]
+      The same metrics per bucket of the interval in the time zone (default:
+      the site's), one line per bucket with its start in that zone.
   failed list  --site=<id> [--state=retrying|dead] [--page-size=100]
                [--page-token=<token>] [--output=text|json]
       Events whose reduction failed, in event id order: id, state,
@@ -59,13 +68,14 @@ commands:
 flags for every command:
   --target=host:port  server; default 127.0.0.1:50051 (ingest-service) for
                       site, send, failed, backlog and rollups,
-                      127.0.0.1:50052 (reducer-service) for overview
+                      127.0.0.1:50052 (reducer-service) for overview and
+                      timeseries
   --timeout=5s        deadline of each RPC (5m for rollups)
 
 The site, failed, backlog and rollups commands authenticate with the admin
 token from the environment variable ANALYTICS_ADMIN_TOKEN or --admin_token
-(visible to other users in `ps`, so prefer the variable). overview falls
-back to the admin token when --read-key is not given.
+(visible to other users in `ps`, so prefer the variable). overview and
+timeseries fall back to the admin token when --read-key is not given.
 
 Flags are written --name=value or --name value; '-' and '_' in flag names are
 the same (--write-key = --write_key).
@@ -103,6 +113,8 @@ int Main(int argc, char** argv) {
     exit = RunSend(*args);
   } else if (words == std::vector<std::string>{"overview"}) {
     exit = RunOverview(*args);
+  } else if (words == std::vector<std::string>{"timeseries"}) {
+    exit = RunTimeseries(*args);
   } else if (words == std::vector<std::string>{"failed", "list"}) {
     exit = RunFailedList(*args);
   } else if (words == std::vector<std::string>{"failed", "retry"}) {

@@ -10,9 +10,10 @@
 namespace analytics::cli {
 namespace {
 
-// Switches. `--all` (failed retry) must not swallow the word after it.
+// Switches. `--all` (failed retry) and `--compare` (overview) must not
+// swallow the word after them.
 bool IsValueless(std::string_view name) {
-  return name == "help" || name == "all";
+  return name == "help" || name == "all" || name == "compare";
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ namespace analytics::cli {
 struct Flag {
   // Normalised: without the leading "--", every '-' replaced by '_'.
   std::string name;
-  // Empty for valueless flags (only --help).
+  // Empty for valueless flags (--help, --all, --compare).
   std::string value;
   // As typed, e.g. "--write-key", for messages.
   std::string spelling;
@@ -44,10 +44,10 @@ struct ParsedArgs {
 std::string NormalizeFlagName(std::string_view name);
 
 // Splits the arguments after argv[0]. Flags are `--name=value` or
-// `--name value`; `--help`, `-h` and `--all` take no value. A value may
-// start with a single '-' (`--from -1h`) but not with "--". INVALID_ARGUMENT
-// for a flag without a value or an unknown single-dash option. Never echoes
-// values, which may be keys.
+// `--name value`; `--help`, `-h`, `--all` and `--compare` take no value. A
+// value may start with a single '-' (`--from -1h`) but not with "--".
+// INVALID_ARGUMENT for a flag without a value or an unknown single-dash option.
+// Never echoes values, which may be keys.
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args);
 
 // INVALID_ARGUMENT naming the first flag that `command` does not accept, or

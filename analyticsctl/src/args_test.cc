@@ -56,6 +56,16 @@ TEST(ParseArgsTest, AllTakesNoValueAndLeavesTheNextWord) {
   EXPECT_EQ(valued.status().message(), "--all takes no value");
 }
 
+TEST(ParseArgsTest, CompareTakesNoValueAndLeavesTheNextWord) {
+  ParsedArgs args = Parse({"--compare", "overview", "--site=3"});
+  EXPECT_EQ(args.words, (std::vector<std::string>{"overview"}));
+  EXPECT_TRUE(args.Has("compare"));
+  EXPECT_EQ(args.Get("site"), "3");
+  absl::StatusOr<ParsedArgs> valued = ParseArgs({"--compare=true"});
+  ASSERT_FALSE(valued.ok());
+  EXPECT_EQ(valued.status().message(), "--compare takes no value");
+}
+
 TEST(ParseArgsTest, RepeatedFlagsKeepEveryValueAndLastWins) {
   ParsedArgs args = Parse({"--prop=a=1", "--prop", "b=2"});
   EXPECT_EQ(args.GetAll("prop"), (std::vector<std::string>{"a=1", "b=2"}));

@@ -142,7 +142,21 @@ int RunOverview(const ParsedArgs& args) {
                             ->GetOverview(&context, call->request, &response);
   if (!status.ok()) return RpcError(status);
   if (call->output == OutputFormat::kJson) return PrintJson(response);
-  std::cout << OverviewText(response);
+  std::cout << OverviewText(response, call->request.compare_previous());
+  return kExitOk;
+}
+
+int RunTimeseries(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::GetTimeseriesRequest>> call =
+      BuildTimeseries(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::Timeseries response;
+  grpc::Status status = v1::QueryService::NewStub(Prepare(*call, &context))
+                            ->GetTimeseries(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << TimeseriesText(response);
   return kExitOk;
 }
 

@@ -21,6 +21,7 @@ int RunSiteGet(const ParsedArgs& args);
 int RunSiteList(const ParsedArgs& args);
 int RunSend(const ParsedArgs& args);
 int RunOverview(const ParsedArgs& args);
+int RunTimeseries(const ParsedArgs& args);
 int RunFailedList(const ParsedArgs& args);
 int RunFailedRetry(const ParsedArgs& args);
 int RunBacklog(const ParsedArgs& args);

@@ -1,6 +1,7 @@
 // What analyticsctl prints.
 #include "analyticsctl/src/output.h"
 
+#include <cmath>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -27,6 +28,19 @@ std::string TimeText(const google::protobuf::Timestamp& t) {
 
 std::string DurationText(const google::protobuf::Duration& d) {
   return absl::FormatDuration(FromProtoDuration(d));
+}
+
+// A share in [0, 1], as the overview has always printed it.
+std::string RateText(double rate) { return absl::StrFormat("%.4f", rate); }
+
+// A relative change as a signed percentage with one decimal ("+12.5%",
+// "-3.0%"); "n/a" when there is none (the previous value was 0).
+std::string ChangeText(bool has_change, double change) {
+  if (!has_change || !std::isfinite(change)) return "n/a";
+  std::string text = absl::StrFormat("%+.1f%%", change * 100);
+  // -0.0 and changes that round to zero: no change has no sign to show.
+  if (text == "-0.0%") text = "+0.0%";
+  return text;
 }
 
 // To the second, for table columns of fixed width.
@@ -224,20 +238,96 @@ std::string IngestResultText(const v1::IngestResponse& response) {
   return out;
 }
 
-std::string OverviewText(const v1::Overview& overview) {
-  return absl::StrFormat(
-      "events:                   %d\n"
-      "pageviews:                %d\n"
-      "sessions:                 %d\n"
-      "visitors:                 %d\n"
-      "bounce_rate:              %.4f\n"
-      "average_session_duration: %s\n"
-      "pending_events:           %d\n"
-      "as_of:                    %s\n",
-      overview.events(), overview.pageviews(), overview.sessions(),
-      overview.visitors(), overview.bounce_rate(),
-      DurationText(overview.average_session_duration()),
-      overview.pending_events(), TimeText(overview.as_of()));
+std::string OverviewText(const v1::Overview& overview, bool compare) {
+  if (!compare) {
+    return absl::StrFormat(
+        "events:                   %d\n"
+        "pageviews:                %d\n"
+        "sessions:                 %d\n"
+        "visitors:                 %d\n"
+        "bounce_rate:              %.4f\n"
+        "average_session_duration: %s\n"
+        "pending_events:           %d\n"
+        "as_of:                    %s\n",
+        overview.events(), overview.pageviews(), overview.sessions(),
+        overview.visitors(), overview.bounce_rate(),
+        DurationText(overview.average_session_duration()),
+        overview.pending_events(), TimeText(overview.as_of()));
+  }
+  const v1::Metrics& previous = overview.previous();
+  const v1::MetricChanges& change = overview.change();
+  struct Row {
+    const char* name;
+    std::string current;
+    std::string previous;
+    std::string change;
+  };
+  const Row rows[] = {
+      {"events:", absl::StrCat(overview.events()),
+       absl::StrCat(previous.events()),
+       ChangeText(change.has_events(), change.events())},
+      {"pageviews:", absl::StrCat(overview.pageviews()),
+       absl::StrCat(previous.pageviews()),
+       ChangeText(change.has_pageviews(), change.pageviews())},
+      {"sessions:", absl::StrCat(overview.sessions()),
+       absl::StrCat(previous.sessions()),
+       ChangeText(change.has_sessions(), change.sessions())},
+      {"visitors:", absl::StrCat(overview.visitors()),
+       absl::StrCat(previous.visitors()),
+       ChangeText(change.has_visitors(), change.visitors())},
+      {"bounce_rate:", RateText(overview.bounce_rate()),
+       RateText(previous.bounce_rate()),
+       ChangeText(change.has_bounce_rate(), change.bounce_rate())},
+      {"average_session_duration:",
+       DurationText(overview.average_session_duration()),
+       DurationText(previous.average_session_duration()),
+       ChangeText(change.has_average_session_duration(),
+                  change.average_session_duration())},
+  };
+  std::string out = absl::StrFormat("%-25s %-12s %-12s %s\n", "", "current",
+                                    "previous", "change");
+  for (const Row& row : rows) {
+    absl::StrAppendFormat(&out, "%-25s %-12s %-12s %s\n", row.name, row.current,
+                          row.previous, row.change);
+  }
+  absl::StrAppendFormat(&out,
+                        "pending_events:           %d\n"
+                        "as_of:                    %s\n",
+                        overview.pending_events(), TimeText(overview.as_of()));
+  return out;
+}
+
+std::string TimeseriesText(const v1::Timeseries& timeseries) {
+  absl::TimeZone zone = absl::UTCTimeZone();
+  std::string out;
+  if (timeseries.time_zone().empty()) {
+    out = "time_zone: (not given: times in UTC)\n";
+  } else if (!absl::LoadTimeZone(timeseries.time_zone(), &zone)) {
+    zone = absl::UTCTimeZone();
+    out = absl::StrCat("time_zone: ", Escaped(timeseries.time_zone(), false),
+                       " (not known here: times in UTC)\n");
+  } else {
+    out = absl::StrCat("time_zone: ", timeseries.time_zone(), "\n");
+  }
+  if (timeseries.points().empty()) {
+    out += "no buckets\n";
+  } else {
+    absl::StrAppendFormat(&out, "%-25s %-10s %-10s %-10s %-10s %-11s %s\n",
+                          "BUCKET_START", "EVENTS", "PAGEVIEWS", "SESSIONS",
+                          "VISITORS", "BOUNCE_RATE", "AVG_DURATION");
+  }
+  for (const v1::TimeseriesPoint& point : timeseries.points()) {
+    const v1::Metrics& m = point.metrics();
+    absl::StrAppendFormat(
+        &out, "%-25s %-10d %-10d %-10d %-10d %-11s %s\n",
+        absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*S%Ez",
+                         FromProtoTimestamp(point.bucket_start()), zone),
+        m.events(), m.pageviews(), m.sessions(), m.visitors(),
+        RateText(m.bounce_rate()), DurationText(m.average_session_duration()));
+  }
+  absl::StrAppend(&out, "pending_events: ", timeseries.pending_events(), "\n",
+                  "as_of:          ", TimeText(timeseries.as_of()), "\n");
+  return out;
 }
 
 std::string FailedEventsText(const v1::ListFailedEventsResponse& list) {

@@ -48,7 +48,18 @@ std::string SiteListText(const v1::ListSitesResponse& list);
 std::string IngestResultText(const v1::IngestResponse& response);
 
 // The overview numbers, one "name: value" line each; times in UTC RFC 3339.
-std::string OverviewText(const v1::Overview& overview);
+// With `compare` (the request set compare_previous), each metric line also
+// has the previous period's value and the change as a signed percentage
+// with one decimal ("+12.5%"), or "n/a" when the server sent no change,
+// under a "current previous change" header.
+std::string OverviewText(const v1::Overview& overview, bool compare);
+
+// "time_zone: <zone>", then one line per point: the bucket start in RFC 3339
+// with the offset of that zone (in UTC, and said so, when the zone cannot be
+// loaded here), events, pageviews, sessions, visitors, bounce rate and
+// average session duration under a header ("no buckets" when there are
+// none); then pending_events and as_of (UTC).
+std::string TimeseriesText(const v1::Timeseries& timeseries);
 
 // A table with one line per failed event (times to the second, in UTC;
 // NEXT_ATTEMPT_AT only for retrying events; EVENT is type/name; control

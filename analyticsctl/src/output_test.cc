@@ -108,7 +108,7 @@ TEST(OverviewTextTest, EveryNumber) {
       ToProtoDuration(absl::Seconds(90));
   overview.set_pending_events(2);
   *overview.mutable_as_of() = ToProtoTimestamp(At("2026-01-02T03:04:05.5Z"));
-  EXPECT_EQ(OverviewText(overview),
+  EXPECT_EQ(OverviewText(overview, /*compare=*/false),
             "events:                   12\n"
             "pageviews:                10\n"
             "sessions:                 4\n"
@@ -117,6 +117,135 @@ TEST(OverviewTextTest, EveryNumber) {
             "average_session_duration: 1m30s\n"
             "pending_events:           2\n"
             "as_of:                    2026-01-02T03:04:05.5Z\n");
+}
+
+TEST(OverviewTextTest, CompareShowsPreviousAndChange) {
+  v1::Overview overview;
+  overview.set_events(12);
+  overview.set_pageviews(10);
+  overview.set_sessions(4);
+  overview.set_visitors(3);
+  overview.set_bounce_rate(0.25);
+  *overview.mutable_average_session_duration() =
+      ToProtoDuration(absl::Seconds(90));
+  overview.set_pending_events(2);
+  *overview.mutable_as_of() = ToProtoTimestamp(At("2026-01-02T03:04:05Z"));
+  v1::Metrics* previous = overview.mutable_previous();
+  previous->set_events(8);
+  previous->set_pageviews(10);
+  previous->set_visitors(2);
+  previous->set_bounce_rate(0.5);
+  *previous->mutable_average_session_duration() =
+      ToProtoDuration(absl::Seconds(80));
+  v1::MetricChanges* change = overview.mutable_change();
+  change->set_events(0.5);
+  change->set_pageviews(-0.0);  // no change, whatever the sign
+  // No sessions before: no ratio, so the server sends no change.
+  change->set_visitors(0.5);
+  change->set_bounce_rate(-0.5);
+  change->set_average_session_duration(0.125);
+  EXPECT_EQ(OverviewText(overview, /*compare=*/true),
+            "                          current      previous     change\n"
+            "events:                   12           8            +50.0%\n"
+            "pageviews:                10           10           +0.0%\n"
+            "sessions:                 4            0            n/a\n"
+            "visitors:                 3            2            +50.0%\n"
+            "bounce_rate:              0.2500       0.5000       -50.0%\n"
+            "average_session_duration: 1m30s        1m20s        +12.5%\n"
+            "pending_events:           2\n"
+            "as_of:                    2026-01-02T03:04:05Z\n");
+}
+
+TEST(OverviewTextTest, CompareRoundsToOneDecimal) {
+  v1::Overview overview;
+  overview.mutable_change()->set_events(1.23456);
+  overview.mutable_change()->set_pageviews(-0.0004);  // rounds to no change
+  overview.mutable_change()->set_visitors(-1);
+  const std::string text = OverviewText(overview, /*compare=*/true);
+  EXPECT_NE(text.find("events:                   0            0            "
+                      "+123.5%\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\npageviews:                0            0            "
+                      "+0.0%\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nvisitors:                 0            0            "
+                      "-100.0%\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\naverage_session_duration: 0            0            "
+                      "n/a\n"),
+            std::string::npos)
+      << text;
+}
+
+v1::Timeseries Timeseries(const char* zone) {
+  v1::Timeseries timeseries;
+  timeseries.set_time_zone(zone);
+  timeseries.set_pending_events(5);
+  *timeseries.mutable_as_of() = ToProtoTimestamp(At("2026-03-31T12:00:00.25Z"));
+  // Day buckets across the switch to summer time in Berlin.
+  v1::TimeseriesPoint* first = timeseries.add_points();
+  *first->mutable_bucket_start() = ToProtoTimestamp(At("2026-03-28T23:00:00Z"));
+  v1::Metrics* m = first->mutable_metrics();
+  m->set_events(12);
+  m->set_pageviews(10);
+  m->set_sessions(4);
+  m->set_visitors(3);
+  m->set_bounce_rate(0.25);
+  *m->mutable_average_session_duration() = ToProtoDuration(absl::Seconds(90));
+  v1::TimeseriesPoint* second = timeseries.add_points();
+  *second->mutable_bucket_start() =
+      ToProtoTimestamp(At("2026-03-29T22:00:00Z"));
+  return timeseries;
+}
+
+TEST(TimeseriesTextTest, BucketStartsInTheResponsesZone) {
+  EXPECT_EQ(TimeseriesText(Timeseries("Europe/Berlin")),
+            "time_zone: Europe/Berlin\n"
+            "BUCKET_START              EVENTS     PAGEVIEWS  SESSIONS   "
+            "VISITORS   BOUNCE_RATE AVG_DURATION\n"
+            "2026-03-29T00:00:00+01:00 12         10         4          "
+            "3          0.2500      1m30s\n"
+            "2026-03-30T00:00:00+02:00 0          0          0          "
+            "0          0.0000      0\n"
+            "pending_events: 5\n"
+            "as_of:          2026-03-31T12:00:00.25Z\n");
+}
+
+TEST(TimeseriesTextTest, HalfHourOffsets) {
+  const std::string text = TimeseriesText(Timeseries("Asia/Kolkata"));
+  EXPECT_EQ(text.rfind("time_zone: Asia/Kolkata\n", 0), 0u) << text;
+  EXPECT_NE(text.find("\n2026-03-29T04:30:00+05:30 12 "), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n2026-03-30T03:30:00+05:30 0  "), std::string::npos)
+      << text;
+}
+
+TEST(TimeseriesTextTest, FallsBackToUtcForAZoneNotKnownHere) {
+  const std::string text = TimeseriesText(Timeseries("Mars/Olympus_Mons"));
+  EXPECT_EQ(text.rfind("time_zone: Mars/Olympus_Mons (not known here: times "
+                       "in UTC)\nBUCKET_START ",
+                       0),
+            0u)
+      << text;
+  EXPECT_NE(text.find("\n2026-03-28T23:00:00+00:00 12 "), std::string::npos)
+      << text;
+  EXPECT_EQ(
+      TimeseriesText(Timeseries(""))
+          .rfind("time_zone: (not given: times in UTC)\nBUCKET_START ", 0),
+      0u);
+}
+
+TEST(TimeseriesTextTest, NoBuckets) {
+  v1::Timeseries timeseries;
+  timeseries.set_time_zone("UTC");
+  EXPECT_EQ(TimeseriesText(timeseries),
+            "time_zone: UTC\n"
+            "no buckets\n"
+            "pending_events: 0\n"
+            "as_of:          1970-01-01T00:00:00Z\n");
 }
 
 v1::ListFailedEventsResponse FailedEvents() {
@@ -337,6 +466,16 @@ TEST(ToJsonTest, ProtoFieldNamesAndDefaults) {
   EXPECT_NE(json->find("\"events\": \"5\""), std::string::npos) << *json;
   EXPECT_NE(json->find("\"pending_events\": \"0\""), std::string::npos);
   EXPECT_EQ(json->back(), '\n');
+}
+
+TEST(ToJsonTest, TimeseriesPointsAndZone) {
+  absl::StatusOr<std::string> json = ToJson(Timeseries("Europe/Berlin"));
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_NE(json->find("\"time_zone\": \"Europe/Berlin\""), std::string::npos)
+      << *json;
+  EXPECT_NE(json->find("\"bucket_start\": \"2026-03-28T23:00:00Z\""),
+            std::string::npos);
+  EXPECT_NE(json->find("\"pending_events\": \"5\""), std::string::npos);
 }
 
 }  // namespace

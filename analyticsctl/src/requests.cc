@@ -113,6 +113,45 @@ absl::StatusOr<int64_t> RequiredSiteId(const ParsedArgs& args) {
   return ParseSiteId(*site);
 }
 
+// Common part of the QueryService commands: flags, target, credentials
+// (--read-key, else the admin token), --site, --from and --to.
+template <typename Request>
+absl::Status ReadQueryCall(const ParsedArgs& args, std::string_view command,
+                           std::initializer_list<const char*> flags,
+                           const Environment& env, Call<Request>* call) {
+  std::set<std::string> allowed = Allowed(flags);
+  allowed.insert({"read_key", "admin_token", "site", "from", "to", "output"});
+  if (absl::Status s = CheckFlags(args, command, allowed); !s.ok()) return s;
+  if (absl::Status s =
+          ReadCommon(args, kDefaultQueryTarget,
+                     {OutputFormat::kText, OutputFormat::kJson}, call);
+      !s.ok()) {
+    return s;
+  }
+  if (std::optional<std::string> key = args.Get("read_key")) {
+    if (absl::Status s = CheckToken("read key", *key); !s.ok()) return s;
+    call->token = *std::move(key);
+  } else if (args.Has("admin_token") || !env.admin_token.empty()) {
+    absl::StatusOr<std::string> token = AdminToken(args, env);
+    if (!token.ok()) return token.status();
+    call->token = *std::move(token);
+  } else {
+    return Required("read_key");
+  }
+  absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
+  if (!site_id.ok()) return site_id.status();
+  call->request.set_site_id(*site_id);
+  absl::StatusOr<google::protobuf::Timestamp> from =
+      RequiredTime(args, "from", env.now);
+  if (!from.ok()) return from.status();
+  *call->request.mutable_from() = *from;
+  absl::StatusOr<google::protobuf::Timestamp> to =
+      RequiredTime(args, "to", env.now);
+  if (!to.ok()) return to.status();
+  *call->request.mutable_to() = *to;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Call<v1::RollupCheckRequest>> BuildRollupCheck(
     const ParsedArgs& args, std::string_view command, const Environment& env) {
   Call<v1::RollupCheckRequest> call;
@@ -370,41 +409,28 @@ absl::StatusOr<Call<v1::IngestRequest>> BuildSend(const ParsedArgs& args,
 absl::StatusOr<Call<v1::GetOverviewRequest>> BuildOverview(
     const ParsedArgs& args, const Environment& env) {
   Call<v1::GetOverviewRequest> call;
-  if (absl::Status s = CheckFlags(
-          args, "overview",
-          Allowed({"read_key", "admin_token", "site", "from", "to", "output"}));
+  if (absl::Status s = ReadQueryCall(args, "overview", {"compare"}, env, &call);
       !s.ok()) {
     return s;
   }
-  if (absl::Status s =
-          ReadCommon(args, kDefaultQueryTarget,
-                     {OutputFormat::kText, OutputFormat::kJson}, &call);
+  call.request.set_compare_previous(args.Has("compare"));
+  return call;
+}
+
+absl::StatusOr<Call<v1::GetTimeseriesRequest>> BuildTimeseries(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::GetTimeseriesRequest> call;
+  if (absl::Status s = ReadQueryCall(args, "timeseries",
+                                     {"interval", "time_zone"}, env, &call);
       !s.ok()) {
     return s;
   }
-  if (std::optional<std::string> key = args.Get("read_key")) {
-    if (absl::Status s = CheckToken("read key", *key); !s.ok()) return s;
-    call.token = *std::move(key);
-  } else if (args.Has("admin_token") || !env.admin_token.empty()) {
-    absl::StatusOr<std::string> token = AdminToken(args, env);
-    if (!token.ok()) return token.status();
-    call.token = *std::move(token);
-  } else {
-    return Required("read_key");
-  }
-  absl::StatusOr<std::string> site = RequiredValue(args, "site");
-  if (!site.ok()) return site.status();
-  absl::StatusOr<int64_t> site_id = ParseSiteId(*site);
-  if (!site_id.ok()) return site_id.status();
-  call.request.set_site_id(*site_id);
-  absl::StatusOr<google::protobuf::Timestamp> from =
-      RequiredTime(args, "from", env.now);
-  if (!from.ok()) return from.status();
-  *call.request.mutable_from() = *from;
-  absl::StatusOr<google::protobuf::Timestamp> to =
-      RequiredTime(args, "to", env.now);
-  if (!to.ok()) return to.status();
-  *call.request.mutable_to() = *to;
+  absl::StatusOr<std::string> text = RequiredValue(args, "interval");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<v1::Interval> interval = ParseInterval(*text);
+  if (!interval.ok()) return interval.status();
+  call.request.set_interval(*interval);
+  call.request.set_time_zone(args.Get("time_zone").value_or(""));
   return call;
 }
 

@@ -93,9 +93,19 @@ absl::StatusOr<Call<v1::RollupCheckRequest>> BuildRebuildRollups(
 absl::StatusOr<Call<v1::IngestRequest>> BuildSend(const ParsedArgs& args,
                                                   const Environment& env);
 
-// overview --read-key=.. --site=<id> --from=<time> --to=<time>; without a
-// read key the admin token is used (QueryService accepts it for any site).
+// overview --read-key=.. --site=<id> --from=<time> --to=<time> [--compare]
+//          [--output=text|json]
+// Without a read key the admin token is used (QueryService accepts it for
+// any site). --compare sets compare_previous.
 absl::StatusOr<Call<v1::GetOverviewRequest>> BuildOverview(
+    const ParsedArgs& args, const Environment& env);
+
+// timeseries --read-key=.. --site=<id> --from=<time> --to=<time>
+//            --interval=hour|day|week|month [--time-zone=<IANA name>]
+//            [--output=text|json]
+// Credentials as for overview. The time zone is passed through as given
+// (the server validates it); without it the site's zone applies.
+absl::StatusOr<Call<v1::GetTimeseriesRequest>> BuildTimeseries(
     const ParsedArgs& args, const Environment& env);
 
 }  // namespace analytics::cli

@@ -180,6 +180,25 @@ TEST(BuildOverviewTest, RangeAndKey) {
   EXPECT_EQ(FromProtoTimestamp(call->request.from()),
             Env().now - absl::Hours(1));
   EXPECT_EQ(FromProtoTimestamp(call->request.to()), Env().now);
+  EXPECT_FALSE(call->request.compare_previous());
+  EXPECT_EQ(call->output, OutputFormat::kText);
+}
+
+TEST(BuildOverviewTest, CompareSetsComparePrevious) {
+  auto call = BuildOverview(
+      Parse({"overview", "--compare", "--read-key=rk_1", "--site=7",
+             "--from=-1h", "--to=now", "--output=json"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_TRUE(call->request.compare_previous());
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  EXPECT_EQ(BuildOverview(Parse({"--compare", "--compare", "--site=7",
+                                 "--from=-1h", "--to=now"}),
+                          Env())
+                .status()
+                .message(),
+            "--compare is given more than once");
 }
 
 TEST(BuildOverviewTest, FallsBackToTheAdminToken) {
@@ -206,6 +225,86 @@ TEST(BuildOverviewTest, UsageErrors) {
       BuildOverview(
           Parse({"--read-key=", "--site=7", "--from=-1h", "--to=now"}), Env())
           .ok());
+}
+
+TEST(BuildTimeseriesTest, FillsRequestAndDefaults) {
+  auto call = BuildTimeseries(
+      Parse({"timeseries", "--read-key=rk_1", "--site=7",
+             "--from=2025-12-25T00:00:00Z", "--to=now", "--interval=day",
+             "--time-zone=Asia/Kolkata", "--output=json"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultQueryTarget);
+  EXPECT_EQ(call->timeout, kDefaultTimeout);
+  EXPECT_EQ(call->token, "rk_1");
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(call->request.from().seconds(), 1767225600 - 7 * 86400);
+  EXPECT_EQ(FromProtoTimestamp(call->request.to()), Env().now);
+  EXPECT_EQ(call->request.interval(), v1::DAY);
+  EXPECT_EQ(call->request.time_zone(), "Asia/Kolkata");
+}
+
+TEST(BuildTimeseriesTest, SitesZoneAndAdminTokenByDefault) {
+  auto call = BuildTimeseries(
+      Parse({"--site=7", "--from=-1h", "--to=now", "--interval=HOUR",
+             "--target=10.0.0.1:9", "--timeout=30s"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, "10.0.0.1:9");
+  EXPECT_EQ(call->timeout, absl::Seconds(30));
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kText);
+  EXPECT_EQ(call->request.interval(), v1::HOUR);
+  EXPECT_EQ(call->request.time_zone(), "");
+  auto week = BuildTimeseries(Parse({"--site=7", "--from=-1h", "--to=now",
+                                     "--interval=week", "--admin_token=t"}),
+                              Env(""));
+  ASSERT_TRUE(week.ok()) << week.status();
+  EXPECT_EQ(week->token, "t");
+  EXPECT_EQ(week->request.interval(), v1::WEEK);
+}
+
+TEST(BuildTimeseriesTest, UsageErrors) {
+  auto error = [](std::vector<std::string> argv,
+                  std::string admin_token = "admin-secret") {
+    return std::string(
+        BuildTimeseries(Parse(argv), Env(admin_token)).status().message());
+  };
+  const std::vector<std::string> ok = {"--read-key=rk", "--site=7",
+                                       "--from=-1h", "--to=now",
+                                       "--interval=month"};
+  EXPECT_EQ(error(ok), "");
+  auto with = [&](const char* extra) {
+    std::vector<std::string> argv = ok;
+    argv.push_back(extra);
+    return error(argv);
+  };
+  EXPECT_EQ(error({"--site=7", "--from=-1h", "--to=now", "--interval=day"}, ""),
+            "--read-key is required");
+  EXPECT_EQ(
+      error({"--read-key=rk", "--from=-1h", "--to=now", "--interval=day"}),
+      "--site is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--to=now", "--interval=day"}),
+            "--from is required");
+  EXPECT_EQ(
+      error({"--read-key=rk", "--site=7", "--from=-1h", "--interval=day"}),
+      "--to is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=now"}),
+            "--interval is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=now",
+                   "--interval=quarter"}),
+            "--interval: 'quarter' is not one of hour, day, week, month");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=now",
+                   "--interval="}),
+            "--interval is required");
+  EXPECT_EQ(with("--interval=day"), "--interval is given more than once");
+  EXPECT_EQ(with("--compare"), "unknown flag --compare for 'timeseries'");
+  EXPECT_EQ(with("--output=env"), "--output: 'env' is not one of text, json");
+  EXPECT_EQ(with("--time-zone=UTC") + with("--time_zone=UTC"), "");
+  EXPECT_EQ(error({"--read-key=", "--site=7", "--from=-1h", "--to=now",
+                   "--interval=day"}),
+            "the read key is empty");
 }
 
 TEST(BuildListFailedEventsTest, FillsRequestAndDefaults) {

@@ -133,6 +133,17 @@ absl::StatusOr<v1::FailedEventState> ParseFailedEventState(
       "--state: '", std::string(text), "' is not one of retrying, dead"));
 }
 
+absl::StatusOr<v1::Interval> ParseInterval(std::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(Absl(text));
+  if (lower == "hour") return v1::HOUR;
+  if (lower == "day") return v1::DAY;
+  if (lower == "week") return v1::WEEK;
+  if (lower == "month") return v1::MONTH;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--interval: '", std::string(text),
+                   "' is not one of hour, day, week, month"));
+}
+
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;
   for (absl::string_view part : absl::StrSplit(Absl(text), ',')) {

@@ -1,5 +1,6 @@
 // Parsing of analyticsctl flag values (times, durations, ids, lists, event
-// types, event properties) and their conversion to protobuf well-known types.
+// types, timeseries intervals, event properties) and their conversion to
+// protobuf well-known types.
 //
 // Error messages may quote a value, so none of these is used for keys or
 // tokens; CheckToken is the one that never echoes its input.
@@ -20,6 +21,7 @@
 #include "absl/time/time.h"
 #include "analytics/v1/admin.pb.h"
 #include "analytics/v1/ingest.pb.h"
+#include "analytics/v1/query.pb.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -52,6 +54,9 @@ absl::StatusOr<int32_t> ParsePageSize(std::string_view text);
 // "retrying" or "dead", in any case.
 absl::StatusOr<v1::FailedEventState> ParseFailedEventState(
     std::string_view text);
+
+// --interval: "hour", "day", "week" or "month", in any case.
+absl::StatusOr<v1::Interval> ParseInterval(std::string_view text);
 
 // "a, b,,c" -> {"a", "b", "c"}: comma-separated, trimmed, empties dropped.
 std::vector<std::string> SplitList(std::string_view text);

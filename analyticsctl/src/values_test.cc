@@ -1,5 +1,5 @@
-// Flag value parsing: times, durations, ids, lists, types, tokens, properties
-// and the exact proto time conversions.
+// Flag value parsing: times, durations, ids, lists, types, intervals, tokens,
+// properties and the exact proto time conversions.
 #include "analyticsctl/src/values.h"
 
 #include <gtest/gtest.h>
@@ -82,6 +82,20 @@ TEST(ParseFailedEventStateTest, RetryingOrDeadInAnyCase) {
             "--state: 'failed' is not one of retrying, dead");
   EXPECT_FALSE(ParseFailedEventState("").ok());
   EXPECT_FALSE(ParseFailedEventState("unspecified").ok());
+}
+
+TEST(ParseIntervalTest, HourDayWeekMonthInAnyCase) {
+  EXPECT_EQ(*ParseInterval("hour"), v1::HOUR);
+  EXPECT_EQ(*ParseInterval("Day"), v1::DAY);
+  EXPECT_EQ(*ParseInterval("WEEK"), v1::WEEK);
+  EXPECT_EQ(*ParseInterval("month"), v1::MONTH);
+  EXPECT_EQ(ParseInterval("1h").status().message(),
+            "--interval: '1h' is not one of hour, day, week, month");
+  for (const char* bad : {"", "year", "hours", "interval_unspecified", "1"}) {
+    EXPECT_EQ(ParseInterval(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
 }
 
 TEST(SplitListTest, TrimsAndDropsEmpties) {
