@@ -34,6 +34,9 @@ struct IngestEvent {
   std::string utm_medium;
   std::string utm_campaign;
   std::string user_agent;
+  // From the user agent: a crawler, monitor or HTTP library. Stored, but
+  // left out of every metric.
+  bool bot = false;
 };
 
 struct EventBatch {

@@ -39,6 +39,8 @@ std::string EncodeBatch(const EventBatch& batch) {
         .Field("utm_medium", e.utm_medium)
         .Field("utm_campaign", e.utm_campaign)
         .Field("user_agent", e.user_agent)
+        .Key("bot")
+        .Bool(e.bot)
         .EndObject();
   }
   json.EndArray();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/json/json_writer.h"
 #include "common/time/pg_time.h"
+#include "ingest-service/src/user_agent.h"
 
 namespace analytics::ingest {
 
@@ -296,6 +297,15 @@ ValidatedBatch ValidateEvents(const v1::IngestRequest& request,
     out.utm_medium = Pick(own.utm_medium(), shared.utm_medium());
     out.utm_campaign = Pick(own.utm_campaign(), shared.utm_campaign());
     out.user_agent = Pick(own.user_agent(), shared.user_agent());
+    // What the caller did not say about the device comes from the user
+    // agent; the caller's own values win.
+    if (!out.user_agent.empty()) {
+      const UserAgentInfo agent = ParseUserAgent(out.user_agent);
+      if (out.device.empty()) out.device = agent.device;
+      if (out.browser.empty()) out.browser = agent.browser;
+      if (out.os.empty()) out.os = agent.os;
+      out.bot = agent.bot;
+    }
     batch.accepted.push_back(std::move(out));
   }
   return batch;

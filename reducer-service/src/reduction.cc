@@ -187,6 +187,7 @@ BatchPlan PlanBatch(const std::vector<ReducerEvent>& events,
                                           e.name, "' is set to fail")});
       continue;
     }
+    if (e.bot) continue;
     by_session[{e.site_id, e.session_id}].push_back(&e);
     AddEvent(e, &plan.rollups);
     buckets.insert({e.site_id, Granularity::kHour, FloorHour(e.occurred_at),

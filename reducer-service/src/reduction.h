@@ -43,6 +43,8 @@ struct ReducerEvent {
   std::string os;
   std::string country;
   absl::Duration session_timeout = absl::Minutes(30);
+  // Flagged at ingest: reduced (dequeued) without touching any metric.
+  bool bot = false;
 };
 
 // One row of the sessions table.

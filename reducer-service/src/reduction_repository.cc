@@ -97,6 +97,7 @@ std::vector<ReducerEvent> ParseClaimed(const pqxx::result& rows,
     e.os = row[17].as<std::string>();
     e.country = row[18].as<std::string>();
     e.session_timeout = absl::Milliseconds(row[19].as<int64_t>());
+    e.bot = row[20].as<bool>();
     events.push_back(std::move(e));
   }
   return events;

@@ -264,3 +264,46 @@ TEST_F(PipelineTest, SessionsAreTheSameForShuffledAndOrderedDelivery) {
 
 }  // namespace
 }  // namespace analytics::testing
+
+namespace analytics::testing {
+namespace {
+
+TEST_F(PipelineTest, BotsAreStoredButLeftOutAndDevicesComeFromUserAgents) {
+  const absl::Time h0 = RecentHour(2);
+  v1::IngestRequest request;
+  v1::Event human = ToProto(PricingFunnel(h0, 2)[1]);
+  human.mutable_context()->set_user_agent(
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, "
+      "like Gecko) Chrome/131.0.0.0 Safari/537.36");
+  *request.add_events() = human;
+  v1::Event crawler = ToProto(PricingFunnel(h0, 4)[6]);
+  crawler.set_type(v1::PAGEVIEW);
+  crawler.mutable_context()->set_user_agent(
+      "Mozilla/5.0 (compatible; Googlebot/2.1; "
+      "+http://www.google.com/bot.html)");
+  *request.add_events() = crawler;
+  IngestAll({request});
+  ASSERT_TRUE(stack_->Drain().ok());
+
+  v1::Overview overview = Overview(h0, h0 + absl::Hours(1));
+  EXPECT_EQ(overview.events(), 1);
+  EXPECT_EQ(overview.pageviews(), 1);
+  EXPECT_EQ(overview.sessions(), 1);
+  EXPECT_EQ(overview.visitors(), 1);
+  // Also in the raw edges of a partial hour.
+  v1::Overview edge = Overview(h0 + absl::Milliseconds(1), h0 + absl::Hours(1));
+  EXPECT_EQ(edge.events(), 1);
+  EXPECT_EQ(edge.visitors(), 1);
+  EXPECT_EQ(stack_->db().QueryInt("SELECT count(*) FROM events WHERE bot"), 1);
+  pqxx::result row = stack_->db().Query(
+      "SELECT device, browser, os FROM events WHERE NOT bot");
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_EQ(row[0][0].as<std::string>(), "desktop");
+  EXPECT_EQ(row[0][1].as<std::string>(), "Chrome");
+  EXPECT_EQ(row[0][2].as<std::string>(), "Windows");
+  EXPECT_EQ(stack_->db().QueryInt("SELECT count(*) FROM event_queue"), 0);
+  EXPECT_EQ(stack_->db().QueryInt("SELECT count(*) FROM visitors"), 1);
+}
+
+}  // namespace
+}  // namespace analytics::testing

@@ -7,5 +7,6 @@ FROM events e
 CROSS JOIN (VALUES (0::smallint, 'hour'), (1::smallint, 'day'))
   AS g(granularity, unit)
 WHERE e.site_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3
+  AND NOT e.bot
   AND NOT EXISTS (SELECT 1 FROM event_queue q
                   WHERE q.site_id = e.site_id AND q.event_id = e.id)

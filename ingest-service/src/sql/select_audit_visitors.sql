@@ -4,6 +4,7 @@ WITH reduced AS (
   SELECT e.occurred_at, e.visitor_id
   FROM events e
   WHERE e.site_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3
+    AND NOT e.bot
     AND NOT EXISTS (SELECT 1 FROM event_queue q
                     WHERE q.site_id = e.site_id AND q.event_id = e.id)
 )

@@ -15,7 +15,7 @@ SELECT c.site_id, c.event_id, c.attempts, e.type, e.name,
        (extract(epoch FROM e.occurred_at) * 1000000)::bigint,
        e.visitor_id, e.session_id, e.user_id, e.path, e.referrer,
        e.properties::text, e.utm_source, e.utm_medium, e.utm_campaign,
-       e.device, e.browser, e.os, e.country, s.session_timeout_ms
+       e.device, e.browser, e.os, e.country, s.session_timeout_ms, e.bot
 FROM claimed c
 LEFT JOIN events e ON e.site_id = c.site_id AND e.id = c.event_id
 LEFT JOIN sites s ON s.site_id = c.site_id

@@ -44,6 +44,7 @@ CROSS JOIN LATERAL (
   WHERE ev.site_id = $1
     AND ((ev.occurred_at >= p.r0 AND ev.occurred_at < p.r1)
       OR (ev.occurred_at >= p.r2 AND ev.occurred_at < p.r3))
+    AND NOT ev.bot
     AND NOT EXISTS (SELECT 1 FROM event_queue q
                     WHERE q.site_id = ev.site_id AND q.event_id = ev.id)
 ) e
@@ -71,6 +72,7 @@ CROSS JOIN LATERAL (
     WHERE ev.site_id = $1
       AND ((ev.occurred_at >= p.r0 AND ev.occurred_at < p.r1)
         OR (ev.occurred_at >= p.r2 AND ev.occurred_at < p.r3))
+      AND NOT ev.bot
       AND NOT EXISTS (SELECT 1 FROM event_queue q
                       WHERE q.site_id = ev.site_id AND q.event_id = ev.id)
   ) u
