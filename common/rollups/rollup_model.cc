@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "common/json/json_writer.h"
 #include "common/time/pg_time.h"
 
 namespace analytics {
@@ -130,6 +131,29 @@ std::vector<RollupMismatch> CompareRollups(const RollupDeltas& expected,
     }
   }
   return out;
+}
+
+std::string RollupRowsJson(const RollupDeltas& rows) {
+  JsonWriter json;
+  json.BeginArray();
+  for (const auto& [k, d] : rows) {
+    if (d.zero()) continue;
+    json.BeginObject()
+        .Field("site_id", k.site_id)
+        .Field("granularity", int64_t{static_cast<int16_t>(k.granularity)})
+        .Field("dimension", int64_t{static_cast<int16_t>(k.dimension)})
+        .Field("key", k.key)
+        .Field("bucket_start", ToPgTimestamp(k.bucket_start))
+        .Field("events", d.events)
+        .Field("pageviews", d.pageviews)
+        .Field("visitors", d.visitors)
+        .Field("sessions", d.sessions)
+        .Field("bounces", d.bounces)
+        .Field("duration_us", d.duration_us)
+        .EndObject();
+  }
+  json.EndArray();
+  return json.Release();
 }
 
 }  // namespace analytics

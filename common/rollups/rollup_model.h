@@ -104,6 +104,11 @@ struct RollupMismatch {
 std::vector<RollupMismatch> CompareRollups(const RollupDeltas& expected,
                                            const RollupDeltas& actual);
 
+// The rows as the JSON array the rollup statements take as their one
+// parameter: site_id, granularity, dimension, key, bucket_start and the
+// counters of each row; all-zero rows are left out.
+std::string RollupRowsJson(const RollupDeltas& rows);
+
 // Lowercased host of a referrer URL without "www." and port; empty when the
 // referrer is empty or has no host.
 std::string ReferrerHost(std::string_view referrer);

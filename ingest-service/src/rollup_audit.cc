@@ -2,7 +2,6 @@
 #include "ingest-service/src/rollup_audit.h"
 
 #include "common/db/locks.h"
-#include "common/json/json_writer.h"
 #include "common/time/pg_time.h"
 #include "ingest-service/src/sql_queries.h"
 
@@ -102,28 +101,6 @@ RollupDeltas StoredRows(pqxx::transaction_base& tx, int64_t site_id,
   return stored;
 }
 
-std::string RowsJson(const RollupDeltas& rows) {
-  JsonWriter json;
-  json.BeginArray();
-  for (const auto& [k, d] : rows) {
-    if (d.zero()) continue;
-    json.BeginObject()
-        .Field("granularity", int64_t{static_cast<int16_t>(k.granularity)})
-        .Field("dimension", int64_t{static_cast<int16_t>(k.dimension)})
-        .Field("key", k.key)
-        .Field("bucket_start", ToPgTimestamp(k.bucket_start))
-        .Field("events", d.events)
-        .Field("pageviews", d.pageviews)
-        .Field("visitors", d.visitors)
-        .Field("sessions", d.sessions)
-        .Field("bounces", d.bounces)
-        .Field("duration_us", d.duration_us)
-        .EndObject();
-  }
-  json.EndArray();
-  return json.Release();
-}
-
 }  // namespace
 
 void WidenToDays(absl::Time* from, absl::Time* to) {
@@ -172,7 +149,8 @@ absl::StatusOr<RollupCheck> RollupAudit::Check(int64_t site_id, absl::Time from,
         }
         if (rewrite) {
           tx.exec_prepared("delete_audit_rollups", site_id, from_text, to_text);
-          tx.exec_prepared("insert_audit_rollups", site_id, RowsJson(expected));
+          tx.exec_prepared("insert_audit_rollups", site_id,
+                           RollupRowsJson(expected));
           tx.exec_prepared("delete_audit_visitor_buckets", site_id, from_text,
                            to_text);
           tx.exec_prepared("insert_audit_visitor_buckets", site_id, from_text,

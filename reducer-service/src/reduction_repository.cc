@@ -249,29 +249,6 @@ std::string VisitorsJson(const std::vector<VisitorUpdate>& visitors) {
   return json.Release();
 }
 
-std::string RollupsJson(const RollupDeltas& rollups) {
-  JsonWriter json;
-  json.BeginArray();
-  for (const auto& [k, d] : rollups) {
-    if (d.zero()) continue;
-    json.BeginObject()
-        .Field("site_id", k.site_id)
-        .Field("granularity", int64_t{static_cast<int16_t>(k.granularity)})
-        .Field("dimension", int64_t{static_cast<int16_t>(k.dimension)})
-        .Field("key", k.key)
-        .Field("bucket_start", ToPgTimestamp(k.bucket_start))
-        .Field("events", d.events)
-        .Field("pageviews", d.pageviews)
-        .Field("visitors", d.visitors)
-        .Field("sessions", d.sessions)
-        .Field("bounces", d.bounces)
-        .Field("duration_us", d.duration_us)
-        .EndObject();
-  }
-  json.EndArray();
-  return json.Release();
-}
-
 // Locks the existing rows in key order, updates them in place and inserts
 // the rest (see lock_rollups.sql for why this is not one upsert).
 void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups) {
@@ -279,7 +256,7 @@ void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups) {
   RollupDeltas existing, missing;
   std::set<RollupKey> stored;
   for (const auto& row :
-       tx.exec_prepared("lock_rollups", RollupsJson(rollups))) {
+       tx.exec_prepared("lock_rollups", RollupRowsJson(rollups))) {
     stored.insert(RollupKey{row[0].as<int64_t>(),
                             static_cast<Granularity>(row[1].as<int>()),
                             static_cast<Dimension>(row[2].as<int>()),
@@ -289,9 +266,9 @@ void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups) {
     (stored.contains(key) ? existing : missing).emplace(key, delta);
   }
   if (!existing.empty())
-    tx.exec_prepared("update_rollups", RollupsJson(existing));
+    tx.exec_prepared("update_rollups", RollupRowsJson(existing));
   if (!missing.empty())
-    tx.exec_prepared("upsert_rollups", RollupsJson(missing));
+    tx.exec_prepared("upsert_rollups", RollupRowsJson(missing));
 }
 
 double UnitRandom() {
