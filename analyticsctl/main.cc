@@ -1,7 +1,7 @@
 // analyticsctl: command-line client for the analytics services. Creates and
-// inspects sites, failed events, the backlog and rollups (AdminService),
-// sends single events (IngestService) and reads overviews and timeseries
-// (QueryService).
+// inspects sites, rotates their keys and inspects failed events, the backlog
+// and rollups (AdminService), sends single events (IngestService) and reads
+// overviews and timeseries (QueryService).
 // Parses the command line and dispatches to the subcommand; everything else
 // is in src/.
 #include <iostream>
@@ -26,6 +26,14 @@ commands:
       and READ_KEY= lines, ready for `source`.
   site get    (--site=<id> | --slug=<slug>) [--output=text|json]
   site list   [--output=text|json]
+  site rotate-write-key --site=<id> [--grace=1h] [--output=text|env|json]
+  site rotate-read-key  --site=<id> [--grace=1h] [--output=text|env|json]
+      Issue a new write (read) key for the site and print it, with the time
+      its previous keys of that kind stop working. The new key is shown only
+      this once. --grace is how long the previous keys keep working (default
+      1h on the server, 0s ends them at once, at most 30 days); services may
+      still accept an ended key for up to their --key_cache_ttl.
+      --output=env prints exactly WRITE_KEY= (READ_KEY=), ready for `source`.
   send        --write-key=<key> --visitor=<id> --session=<id>
               --type=pageview|track|identify [--name=<event name>]
               [--path=/] [--title=<title>] [--referrer=<url>]
@@ -109,6 +117,10 @@ int Main(int argc, char** argv) {
     exit = RunSiteGet(*args);
   } else if (words == std::vector<std::string>{"site", "list"}) {
     exit = RunSiteList(*args);
+  } else if (words == std::vector<std::string>{"site", "rotate-write-key"}) {
+    exit = RunSiteRotateWriteKey(*args);
+  } else if (words == std::vector<std::string>{"site", "rotate-read-key"}) {
+    exit = RunSiteRotateReadKey(*args);
   } else if (words == std::vector<std::string>{"send"}) {
     exit = RunSend(*args);
   } else if (words == std::vector<std::string>{"overview"}) {

@@ -55,6 +55,21 @@ int PrintJson(const google::protobuf::Message& message) {
   return kExitOk;
 }
 
+// The answer of RotateWriteKey or RotateReadKey, in the call's format.
+int PrintRotatedKey(KeyKind kind, const Call<v1::RotateKeyRequest>& call,
+                    const v1::RotateKeyResponse& response) {
+  switch (call.output) {
+    case OutputFormat::kEnv:
+      std::cout << RotatedKeyEnv(kind, response);
+      return kExitOk;
+    case OutputFormat::kJson:
+      return PrintJson(response);
+    default:
+      std::cout << RotatedKeyText(kind, call.request.site_id(), response);
+      return kExitOk;
+  }
+}
+
 }  // namespace
 
 int UsageError(const absl::Status& status) {
@@ -110,6 +125,31 @@ int RunSiteList(const ParsedArgs& args) {
   if (call->output == OutputFormat::kJson) return PrintJson(response);
   std::cout << SiteListText(response);
   return kExitOk;
+}
+
+int RunSiteRotateWriteKey(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::RotateKeyRequest>> call =
+      BuildRotateWriteKey(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::RotateKeyResponse response;
+  grpc::Status status =
+      v1::AdminService::NewStub(Prepare(*call, &context))
+          ->RotateWriteKey(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  return PrintRotatedKey(KeyKind::kWrite, *call, response);
+}
+
+int RunSiteRotateReadKey(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::RotateKeyRequest>> call =
+      BuildRotateReadKey(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::RotateKeyResponse response;
+  grpc::Status status = v1::AdminService::NewStub(Prepare(*call, &context))
+                            ->RotateReadKey(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  return PrintRotatedKey(KeyKind::kRead, *call, response);
 }
 
 int RunSend(const ParsedArgs& args) {

@@ -19,6 +19,8 @@ inline constexpr int kExitUsage = 2;
 int RunSiteCreate(const ParsedArgs& args);
 int RunSiteGet(const ParsedArgs& args);
 int RunSiteList(const ParsedArgs& args);
+int RunSiteRotateWriteKey(const ParsedArgs& args);
+int RunSiteRotateReadKey(const ParsedArgs& args);
 int RunSend(const ParsedArgs& args);
 int RunOverview(const ParsedArgs& args);
 int RunTimeseries(const ParsedArgs& args);

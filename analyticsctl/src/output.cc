@@ -75,6 +75,11 @@ std::string Escaped(std::string_view s, bool quote) {
   return out;
 }
 
+// "write" or "read".
+std::string KeyKindName(KeyKind kind) {
+  return kind == KeyKind::kWrite ? "write" : "read";
+}
+
 std::string StateName(v1::FailedEventState state) {
   switch (state) {
     case v1::RETRYING:
@@ -193,6 +198,25 @@ std::string CreatedSiteText(const v1::CreateSiteResponse& created) {
                       "write key: ", created.write_key(), "\n",
                       "read key:  ", created.read_key(), "\n",
                       "Store both keys now: they are shown only this once.\n");
+}
+
+std::string RotatedKeyEnv(KeyKind kind, const v1::RotateKeyResponse& rotated) {
+  return absl::StrCat(kind == KeyKind::kWrite ? "WRITE_KEY=" : "READ_KEY=",
+                      rotated.key(), "\n");
+}
+
+std::string RotatedKeyText(KeyKind kind, int64_t site_id,
+                           const v1::RotateKeyResponse& rotated) {
+  const std::string name = KeyKindName(kind);
+  const std::string expiry =
+      rotated.has_previous_keys_expire_at()
+          ? absl::StrCat("stop working at ",
+                         TimeSecondsText(rotated.previous_keys_expire_at()))
+          : "stop working at a time the server did not report";
+  return absl::StrCat("rotated the ", name, " key of site ", site_id, "\n",
+                      name, " key: ", rotated.key(), "\n", "previous ", name,
+                      " keys ", expiry, "\n",
+                      "Store the new key now: it is shown only this once.\n");
 }
 
 std::string SiteText(const v1::Site& site) {

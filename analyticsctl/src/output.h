@@ -7,6 +7,7 @@
 
 #include <grpcpp/support/status_code_enum.h>
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -37,6 +38,19 @@ std::string CreatedSiteEnv(const v1::CreateSiteResponse& created);
 
 // The new site and both keys, with the reminder that they are shown once.
 std::string CreatedSiteText(const v1::CreateSiteResponse& created);
+
+// The kind of key a rotation replaced.
+enum class KeyKind { kWrite, kRead };
+
+// Exactly "WRITE_KEY=<key>\n" (or "READ_KEY=<key>\n"), named as in
+// CreatedSiteEnv so that sourcing it replaces the variable from site create.
+std::string RotatedKeyEnv(KeyKind kind, const v1::RotateKeyResponse& rotated);
+
+// The site, the new key with the reminder that it is shown once, and when
+// the site's previous keys of that kind stop working (UTC, to the second,
+// rounded down).
+std::string RotatedKeyText(KeyKind kind, int64_t site_id,
+                           const v1::RotateKeyResponse& rotated);
 
 // One site, one "field: value" line each.
 std::string SiteText(const v1::Site& site);

@@ -37,6 +37,50 @@ TEST(CreatedSiteTextTest, ShowsIdAndBothKeys) {
   EXPECT_NE(text.find("rk_def-_2"), std::string::npos);
 }
 
+v1::RotateKeyResponse Rotated() {
+  v1::RotateKeyResponse rotated;
+  rotated.set_key("wk_new-_3");
+  // The grace period ends between two seconds; the text rounds down.
+  *rotated.mutable_previous_keys_expire_at() =
+      ToProtoTimestamp(At("2026-01-01T01:00:00.123456Z"));
+  return rotated;
+}
+
+TEST(RotatedKeyEnvTest, ExactlyOneSourceableLine) {
+  v1::RotateKeyResponse rotated = Rotated();
+  EXPECT_EQ(RotatedKeyEnv(KeyKind::kWrite, rotated), "WRITE_KEY=wk_new-_3\n");
+  rotated.set_key("rk_new-_4");
+  EXPECT_EQ(RotatedKeyEnv(KeyKind::kRead, rotated), "READ_KEY=rk_new-_4\n");
+}
+
+TEST(RotatedKeyTextTest, NewKeyShownOnceAndWhenThePreviousEnd) {
+  EXPECT_EQ(RotatedKeyText(KeyKind::kWrite, 7, Rotated()),
+            "rotated the write key of site 7\n"
+            "write key: wk_new-_3\n"
+            "previous write keys stop working at 2026-01-01T01:00:00Z\n"
+            "Store the new key now: it is shown only this once.\n");
+  v1::RotateKeyResponse read;
+  read.set_key("rk_new-_4");
+  *read.mutable_previous_keys_expire_at() =
+      ToProtoTimestamp(At("2026-01-01T00:00:00Z"));
+  EXPECT_EQ(RotatedKeyText(KeyKind::kRead, 12, read),
+            "rotated the read key of site 12\n"
+            "read key: rk_new-_4\n"
+            "previous read keys stop working at 2026-01-01T00:00:00Z\n"
+            "Store the new key now: it is shown only this once.\n");
+}
+
+TEST(RotatedKeyTextTest, ExpiryNotReported) {
+  v1::RotateKeyResponse rotated;
+  rotated.set_key("wk_new-_3");
+  EXPECT_EQ(RotatedKeyText(KeyKind::kWrite, 7, rotated),
+            "rotated the write key of site 7\n"
+            "write key: wk_new-_3\n"
+            "previous write keys stop working at a time the server did not "
+            "report\n"
+            "Store the new key now: it is shown only this once.\n");
+}
+
 TEST(ParseOutputFormatTest, DefaultsToTextAndChecksAllowed) {
   const std::set<OutputFormat> text_json = {OutputFormat::kText,
                                             OutputFormat::kJson};
@@ -466,6 +510,16 @@ TEST(ToJsonTest, ProtoFieldNamesAndDefaults) {
   EXPECT_NE(json->find("\"events\": \"5\""), std::string::npos) << *json;
   EXPECT_NE(json->find("\"pending_events\": \"0\""), std::string::npos);
   EXPECT_EQ(json->back(), '\n');
+}
+
+TEST(ToJsonTest, RotatedKey) {
+  absl::StatusOr<std::string> json = ToJson(Rotated());
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_NE(json->find("\"key\": \"wk_new-_3\""), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"previous_keys_expire_at\": "
+                       "\"2026-01-01T01:00:00.123456Z\""),
+            std::string::npos)
+      << *json;
 }
 
 TEST(ToJsonTest, TimeseriesPointsAndZone) {

@@ -176,6 +176,28 @@ absl::StatusOr<Call<v1::RollupCheckRequest>> BuildRollupCheck(
   return call;
 }
 
+absl::StatusOr<Call<v1::RotateKeyRequest>> BuildRotateKey(
+    const ParsedArgs& args, std::string_view command, const Environment& env) {
+  Call<v1::RotateKeyRequest> call;
+  if (absl::Status s = ReadAdminCall(
+          args, command, {"site", "grace"},
+          {OutputFormat::kText, OutputFormat::kEnv, OutputFormat::kJson}, env,
+          &call);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
+  if (!site_id.ok()) return site_id.status();
+  call.request.set_site_id(*site_id);
+  if (std::optional<std::string> text = args.Get("grace")) {
+    absl::StatusOr<absl::Duration> grace =
+        ParseNonNegativeDuration("grace", *text);
+    if (!grace.ok()) return grace.status();
+    *call.request.mutable_grace_period() = ToProtoDuration(*grace);
+  }
+  return call;
+}
+
 }  // namespace
 
 absl::StatusOr<Call<v1::CreateSiteRequest>> BuildCreateSite(
@@ -248,6 +270,16 @@ absl::StatusOr<Call<v1::ListSitesRequest>> BuildListSites(
     return s;
   }
   return call;
+}
+
+absl::StatusOr<Call<v1::RotateKeyRequest>> BuildRotateWriteKey(
+    const ParsedArgs& args, const Environment& env) {
+  return BuildRotateKey(args, "site rotate-write-key", env);
+}
+
+absl::StatusOr<Call<v1::RotateKeyRequest>> BuildRotateReadKey(
+    const ParsedArgs& args, const Environment& env) {
+  return BuildRotateKey(args, "site rotate-read-key", env);
 }
 
 absl::StatusOr<Call<v1::ListFailedEventsRequest>> BuildListFailedEvents(

@@ -63,6 +63,17 @@ absl::StatusOr<Call<v1::GetSiteRequest>> BuildGetSite(const ParsedArgs& args,
 absl::StatusOr<Call<v1::ListSitesRequest>> BuildListSites(
     const ParsedArgs& args, const Environment& env);
 
+// site rotate-write-key|rotate-read-key --site=<id> [--grace=1h]
+//                                       [--output=text|env|json]
+// Without --grace, grace_period stays unset and the server's default (1h)
+// applies; --grace=0s ends the previous keys at once. The server enforces
+// its maximum (30 days). The two differ only in the RPC made and in the
+// command named in messages.
+absl::StatusOr<Call<v1::RotateKeyRequest>> BuildRotateWriteKey(
+    const ParsedArgs& args, const Environment& env);
+absl::StatusOr<Call<v1::RotateKeyRequest>> BuildRotateReadKey(
+    const ParsedArgs& args, const Environment& env);
+
 // failed list --site=<id> [--state=retrying|dead] [--page-size=1..1000]
 //             [--page-token=..] [--output=text|json]
 // Without --state both states are listed; without --page-size the server's

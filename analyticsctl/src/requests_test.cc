@@ -96,6 +96,78 @@ TEST(BuildListSitesTest, NoOwnFlags) {
   EXPECT_FALSE(BuildListSites(Parse({"--slug=x"}), Env()).ok());
 }
 
+TEST(BuildRotateKeyTest, WriteKeyWithGrace) {
+  auto call = BuildRotateWriteKey(Parse({"site", "rotate-write-key", "--site=7",
+                                         "--grace=2h30m", "--output=env"}),
+                                  Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultIngestTarget);
+  EXPECT_EQ(call->timeout, kDefaultTimeout);
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kEnv);
+  EXPECT_EQ(call->request.site_id(), 7);
+  ASSERT_TRUE(call->request.has_grace_period());
+  EXPECT_EQ(call->request.grace_period().seconds(), 9000);
+  EXPECT_EQ(call->request.grace_period().nanos(), 0);
+}
+
+TEST(BuildRotateKeyTest, WithoutGraceTheServerDefaultApplies) {
+  auto call = BuildRotateReadKey(
+      Parse({"site", "rotate-read-key", "--site", "7"}), Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_FALSE(call->request.has_grace_period());
+  EXPECT_EQ(call->output, OutputFormat::kText);
+}
+
+TEST(BuildRotateKeyTest, ZeroGraceIsSentAsSet) {
+  auto call = BuildRotateReadKey(
+      Parse({"--site=7", "--grace=0s", "--output=json", "--target=10.0.0.1:9",
+             "--admin_token=from-flag"}),
+      Env(""));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, "10.0.0.1:9");
+  EXPECT_EQ(call->token, "from-flag");
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  ASSERT_TRUE(call->request.has_grace_period());
+  EXPECT_EQ(call->request.grace_period().seconds(), 0);
+  EXPECT_EQ(call->request.grace_period().nanos(), 0);
+}
+
+TEST(BuildRotateKeyTest, UsageErrorsNameTheCommand) {
+  auto write_error = [](std::vector<std::string> argv,
+                        std::string admin_token = "admin-secret") {
+    return std::string(
+        BuildRotateWriteKey(Parse(argv), Env(admin_token)).status().message());
+  };
+  auto read_error = [](std::vector<std::string> argv) {
+    return std::string(
+        BuildRotateReadKey(Parse(argv), Env()).status().message());
+  };
+  EXPECT_EQ(write_error({"--site=7"}), "");  // OK
+  EXPECT_EQ(write_error({}), "--site is required");
+  EXPECT_EQ(read_error({"--site="}), "--site is required");
+  EXPECT_EQ(write_error({"--site=x"}),
+            "--site: 'x' is not a site id (a positive integer)");
+  EXPECT_EQ(write_error({"--site=7", "--grace=-1h"}),
+            "--grace: '-1h' is not a duration of 0 or more such as 0s, 30m "
+            "or 1h");
+  EXPECT_EQ(read_error({"--site=7", "--grace=1d"}),
+            "--grace: '1d' is not a duration of 0 or more such as 0s, 30m "
+            "or 1h");
+  EXPECT_EQ(write_error({"--site=7", "--slug=demo"}),
+            "unknown flag --slug for 'site rotate-write-key'");
+  EXPECT_EQ(read_error({"--site=7", "--all"}),
+            "unknown flag --all for 'site rotate-read-key'");
+  EXPECT_EQ(read_error({"--site=7", "--grace=1h", "--grace=2h"}),
+            "--grace is given more than once");
+  EXPECT_EQ(write_error({"--site=7", "--output=xml"}),
+            "--output: 'xml' is not one of text, env, json");
+  EXPECT_EQ(
+      write_error({"--site=7"}, ""),
+      "no admin token: set ANALYTICS_ADMIN_TOKEN (or pass --admin_token)");
+}
+
 TEST(BuildSendTest, OneEventWithEveryField) {
   auto call = BuildSend(
       Parse({"send", "--write-key=wk_1", "--visitor=v1", "--session=s1",

@@ -85,6 +85,18 @@ absl::StatusOr<absl::Duration> ParsePositiveDuration(std::string_view flag,
   return d;
 }
 
+absl::StatusOr<absl::Duration> ParseNonNegativeDuration(std::string_view flag,
+                                                        std::string_view text) {
+  absl::Duration d;
+  if (!absl::ParseDuration(Absl(text), &d) || d < absl::ZeroDuration() ||
+      d == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", std::string(flag), ": '", std::string(text),
+                     "' is not a duration of 0 or more such as 0s, 30m or 1h"));
+  }
+  return d;
+}
+
 absl::StatusOr<int64_t> ParseSiteId(std::string_view text) {
   int64_t id = 0;
   if (!absl::SimpleAtoi(Absl(text), &id) || id <= 0) {

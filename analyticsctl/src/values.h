@@ -39,6 +39,11 @@ absl::StatusOr<absl::Time> ParseTimeArg(std::string_view text, absl::Time now);
 absl::StatusOr<absl::Duration> ParsePositiveDuration(std::string_view flag,
                                                      std::string_view text);
 
+// A finite duration of zero or more ("0s", "1h"), for periods where zero
+// means "at once". `flag` names the flag in the error message.
+absl::StatusOr<absl::Duration> ParseNonNegativeDuration(std::string_view flag,
+                                                        std::string_view text);
+
 // A site id: a decimal integer greater than zero.
 absl::StatusOr<int64_t> ParseSiteId(std::string_view text);
 

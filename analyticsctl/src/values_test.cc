@@ -42,6 +42,18 @@ TEST(ParsePositiveDurationTest, AcceptsOnlyFinitePositiveDurations) {
   }
 }
 
+TEST(ParseNonNegativeDurationTest, AcceptsZeroButNotNegativeOrInfinite) {
+  EXPECT_EQ(*ParseNonNegativeDuration("grace", "0s"), absl::ZeroDuration());
+  EXPECT_EQ(*ParseNonNegativeDuration("grace", "0"), absl::ZeroDuration());
+  EXPECT_EQ(*ParseNonNegativeDuration("grace", "1h30m"), absl::Minutes(90));
+  EXPECT_EQ(ParseNonNegativeDuration("grace", "-1h").status().message(),
+            "--grace: '-1h' is not a duration of 0 or more such as 0s, 30m "
+            "or 1h");
+  for (const char* bad : {"", "inf", "5", "soon", "-0.5s"}) {
+    EXPECT_FALSE(ParseNonNegativeDuration("grace", bad).ok()) << bad;
+  }
+}
+
 TEST(ParseSiteIdTest, PositiveIntegersOnly) {
   EXPECT_EQ(*ParseSiteId("42"), 42);
   for (const char* bad : {"0", "-1", "x", "1.5", ""}) {
