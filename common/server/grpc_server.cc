@@ -47,10 +47,13 @@ absl::Status RunServer(const ServerOptions& options,
   sigwait(&set, &signal);
   spdlog::info("received signal {}, stopping", signal);
 
+  // The grace period covers the whole stop (background work and in-flight
+  // RPCs together), so the process is gone within it.
+  const auto deadline = std::chrono::system_clock::now() +
+                        absl::ToChronoMilliseconds(options.shutdown_grace);
   server->GetHealthCheckService()->SetServingStatus(false);
   if (on_stop) on_stop();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoMilliseconds(options.shutdown_grace));
+  server->Shutdown(deadline);
   server->Wait();
   spdlog::info("stopped");
   return absl::OkStatus();
