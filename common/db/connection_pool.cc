@@ -104,22 +104,34 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
     const std::function<absl::Status(pqxx::transaction_base&)>& body) {
   auto lease = Acquire();
   if (!lease.ok()) return {lease.status(), false};
+  bool committing = false;
   try {
     absl::Status status;
     if (isolation == Isolation::kRepeatableReadReadOnly) {
       pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(
           lease->connection(), std::string(name));
       status = body(tx);
-      if (status.ok()) tx.commit();
+      if (status.ok()) {
+        committing = true;
+        tx.commit();
+      }
     } else {
       pqxx::work tx(lease->connection(), std::string(name));
       status = body(tx);
-      if (status.ok()) tx.commit();
+      if (status.ok()) {
+        committing = true;
+        tx.commit();
+      }
     }
     return {status, !status.ok()};
   } catch (const std::exception& e) {
     absl::Status status = FromPqxx(e);
-    if (status.code() == absl::StatusCode::kUnavailable ||
+    // A failed COMMIT drops the connection too: libpqxx then considers the
+    // transaction closed and sends no ROLLBACK, but PostgreSQL may still hold
+    // it open and aborted (a statement timeout or cancel that lands as COMMIT
+    // starts), so every later transaction on it would fail with "current
+    // transaction is aborted" (25P02).
+    if (committing || status.code() == absl::StatusCode::kUnavailable ||
         status.code() == absl::StatusCode::kUnknown) {
       lease->Discard();
     }

@@ -116,15 +116,15 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Locate(
   server->owner_gid_ = info.st_gid;
   if (geteuid() != 0 && geteuid() != info.st_uid) {
     return absl::FailedPreconditionError(
-        absl::StrCat("run as root or as uid ", info.st_uid,
-                     " (owner of ", server->data_directory_, ")"));
+        absl::StrCat("run as root or as uid ", info.st_uid, " (owner of ",
+                     server->data_directory_, ")"));
   }
   absl::StatusOr<pid_t> postmaster = server->PostmasterPid();
   if (!postmaster.ok()) return postmaster.status();
   const std::string postgres =
       PostgresBinary(*postmaster, server->data_directory_);
-  server->pg_ctl_ =
-      absl::StrCat(postgres.substr(0, postgres.find_last_of('/') + 1), "pg_ctl");
+  server->pg_ctl_ = absl::StrCat(
+      postgres.substr(0, postgres.find_last_of('/') + 1), "pg_ctl");
   if (access(server->pg_ctl_.c_str(), X_OK) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("no pg_ctl beside the server binary '", postgres, "'"));
@@ -259,8 +259,8 @@ absl::Status PostgresServer::Restart(std::string_view mode,
   const bool become_owner = geteuid() == 0 && owner_uid_ != 0;
   const uid_t uid = owner_uid_;
   const gid_t gid = owner_gid_;
-  const int output = open(output_path.c_str(),
-                          O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int output =
+      open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   const int null_input = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (output < 0 || null_input < 0) {
     if (output >= 0) close(output);
@@ -290,10 +290,9 @@ absl::Status PostgresServer::Restart(std::string_view mode,
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
-  return absl::UnavailableError(
-      absl::StrCat("pg_ctl ", absl::StrJoin(args.begin() + 1, args.end(), " "),
-                   " failed (wait status ", status,
-                   "):\n", ReadFile(output_path)));
+  return absl::UnavailableError(absl::StrCat(
+      "pg_ctl ", absl::StrJoin(args.begin() + 1, args.end(), " "),
+      " failed (wait status ", status, "):\n", ReadFile(output_path)));
 }
 
 }  // namespace analytics::testing
