@@ -94,6 +94,16 @@ void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection,
   idle_.push_back(std::move(connection));
 }
 
+void ConnectionPool::DropIdle() {
+  std::vector<std::unique_ptr<pqxx::connection>> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    dropped.swap(idle_);
+    open_ -= static_cast<int>(dropped.size());
+  }
+  // Closed here, outside the lock.
+}
+
 int ConnectionPool::in_use() const {
   absl::MutexLock lock(&mu_);
   return in_use_;
@@ -135,6 +145,10 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
         status.code() == absl::StatusCode::kUnknown) {
       lease->Discard();
     }
+    // A broken connection usually means the server restarted or the network
+    // dropped: the idle ones are as dead, and the retry should not spend its
+    // attempts finding that out one connection at a time.
+    if (status.code() == absl::StatusCode::kUnavailable) DropIdle();
     if (status.code() == absl::StatusCode::kUnknown) {
       spdlog::error("transaction {}: {}", name, std::string(status.message()));
     }

@@ -98,6 +98,8 @@ class ConnectionPool {
  private:
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
   void Return(std::unique_ptr<pqxx::connection> connection, bool discard);
+  // Closes every idle connection (after one turned out broken).
+  void DropIdle();
   // Runs one attempt; exceptions become statuses.
   struct AttemptOutcome {
     absl::Status status;
