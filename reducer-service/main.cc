@@ -7,6 +7,7 @@
 #include "common/server/grpc_server.h"
 #include "common/sites/site_repository.h"
 #include "common/time/clock.h"
+#include "reducer-service/src/activity_repository.h"
 #include "reducer-service/src/overview_repository.h"
 #include "reducer-service/src/query_service.h"
 #include "reducer-service/src/reducer_worker.h"
@@ -48,6 +49,8 @@ int Main(int argc, char** argv) {
   std::vector<db::Statement> statements = SiteRepository::Statements();
   for (const auto& s : ReductionRepository::Statements()) statements.push_back(s);
   for (const auto& s : OverviewRepository::Statements()) statements.push_back(s);
+  for (const auto& s : ActivityRepository::Statements())
+    statements.push_back(s);
   db::ConnectionPool pool(
       db::PoolOptions{.url = config->database_url,
                       .size = config->db_pool_size,
@@ -58,7 +61,9 @@ int Main(int argc, char** argv) {
   SiteRepository sites(&pool);
   SiteKeyCache keys(&sites, &Clock::Real(), absl::GetFlag(FLAGS_key_cache_ttl));
   OverviewRepository overview(&pool);
-  QueryServiceImpl query(&keys, &sites, &overview, config->admin_token_hash);
+  ActivityRepository activity(&pool);
+  QueryServiceImpl query(&keys, &sites, &overview, &activity,
+                         config->admin_token_hash);
 
   BackoffPolicy backoff{.base = absl::GetFlag(FLAGS_retry_base),
                         .cap = absl::GetFlag(FLAGS_retry_cap),

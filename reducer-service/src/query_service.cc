@@ -6,7 +6,10 @@
 #include "common/server/deadline.h"
 #include "common/status/status_mapping.h"
 #include "common/time/pg_time.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "reducer-service/src/page_token.h"
 
 namespace analytics::reducer {
 
@@ -16,6 +19,8 @@ namespace {
 
 constexpr absl::Duration kMaxRange = absl::Hours(24 * 3653);
 constexpr int kMaxBuckets = 5000;
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 1000;
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
@@ -91,6 +96,43 @@ absl::Status ToTime(const google::protobuf::Timestamp& ts, bool present,
   return absl::OkStatus();
 }
 
+// The page a List request asks for: its filter and cursor (checked against
+// the token), and page_size + 1 rows, the extra one telling whether another
+// page follows. Call after AuthorizeRead.
+template <typename Request>
+absl::StatusOr<PageQuery> ParsePageQuery(const Request& request,
+                                         ListKind kind) {
+  PageQuery query;
+  query.filter.site_id = request.site_id();
+  if (absl::Status s = ParseOptionalRange(request.from(), request.has_from(),
+                                          request.to(), request.has_to(),
+                                          &query.filter.from, &query.filter.to);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int> page_size = ParsePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  query.limit = *page_size + 1;
+  absl::StatusOr<std::optional<PageCursor>> after =
+      CursorFromPageToken(request.page_token(), kind, query.filter);
+  if (!after.ok()) return after.status();
+  query.after = std::move(*after);
+  return query;
+}
+
+// Cuts the extra row ParsePageQuery asked for; returns the next page's token
+// if there was one ("" on the last page).
+template <typename Row>
+std::string EndPage(const PageQuery& query, ListKind kind,
+                    std::vector<Row>* rows) {
+  const size_t page_size = static_cast<size_t>(query.limit - 1);
+  if (rows->size() <= page_size) return "";
+  rows->resize(page_size);
+  return EncodePageToken(PageToken{.kind = kind,
+                                   .filter = query.filter,
+                                   .after = CursorAfter(rows->back())});
+}
+
 }  // namespace
 
 absl::Status ParseRange(const google::protobuf::Timestamp& from, bool has_from,
@@ -105,6 +147,73 @@ absl::Status ParseRange(const google::protobuf::Timestamp& from, bool has_from,
   if (*to_out - *from_out > kMaxRange) {
     return absl::InvalidArgumentError(
         "to: the range may span at most 10 years");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseOptionalRange(const google::protobuf::Timestamp& from,
+                                bool has_from,
+                                const google::protobuf::Timestamp& to,
+                                bool has_to,
+                                std::optional<absl::Time>* from_out,
+                                std::optional<absl::Time>* to_out) {
+  from_out->reset();
+  to_out->reset();
+  if (has_from) {
+    if (absl::Status s = ToTime(from, true, "from", &from_out->emplace());
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (has_to) {
+    if (absl::Status s = ToTime(to, true, "to", &to_out->emplace()); !s.ok()) {
+      return s;
+    }
+  }
+  if (has_from && has_to && **from_out > **to_out) {
+    return absl::InvalidArgumentError("from: must not be after to");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> ParsePageSize(int32_t page_size) {
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be between 0 and ", kMaxPageSize));
+  }
+  return page_size == 0 ? kDefaultPageSize : page_size;
+}
+
+absl::Status PropertiesFromJson(
+    std::string_view json,
+    google::protobuf::Map<std::string, v1::PropertyValue>* out) {
+  google::protobuf::Struct parsed;
+  if (auto s = google::protobuf::util::JsonStringToMessage(std::string(json),
+                                                           &parsed);
+      !s.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "stored properties are not a JSON object: ", s.ToString()));
+  }
+  for (const auto& [key, value] : parsed.fields()) {
+    v1::PropertyValue& property = (*out)[key];
+    switch (value.kind_case()) {
+      case google::protobuf::Value::kStringValue:
+        property.set_string_value(value.string_value());
+        break;
+      case google::protobuf::Value::kNumberValue:
+        property.set_number_value(value.number_value());
+        break;
+      case google::protobuf::Value::kBoolValue:
+        property.set_bool_value(value.bool_value());
+        break;
+      case google::protobuf::Value::kNullValue:
+        property.set_null_value(true);
+        break;
+      default:
+        return absl::InternalError(
+            absl::StrCat("stored property '", key,
+                         "' is not a string, number, bool or null"));
+    }
   }
   return absl::OkStatus();
 }
@@ -209,6 +318,114 @@ grpc::Status QueryServiceImpl::GetTimeseries(
   response->set_time_zone(zone_name);
   response->set_pending_events(snapshot->pending_events);
   *response->mutable_as_of() = ToTimestamp(snapshot->as_of);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListEvents(grpc::ServerContext* context,
+                                          const v1::ListEventsRequest* request,
+                                          v1::ListEventsResponse* response) {
+  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<PageQuery> query = ParsePageQuery(*request, ListKind::kEvents);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  absl::StatusOr<std::vector<EventListRow>> rows =
+      activity_->ListEvents(*query, TimeLeft(*context));
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  response->set_next_page_token(EndPage(*query, ListKind::kEvents, &*rows));
+  for (const EventListRow& r : *rows) {
+    v1::EventRow* out = response->add_events();
+    out->set_event_id(r.id);
+    out->set_client_event_id(r.client_event_id);
+    out->set_type(static_cast<v1::EventType>(r.type));
+    out->set_name(r.name);
+    *out->mutable_occurred_at() = ToTimestamp(r.occurred_at);
+    *out->mutable_received_at() = ToTimestamp(r.received_at);
+    out->set_visitor_id(r.visitor_id);
+    out->set_session_id(r.session_id);
+    out->set_user_id(r.user_id);
+    out->set_path(r.path);
+    out->set_title(r.title);
+    out->set_referrer(r.referrer);
+    if (absl::Status s =
+            PropertiesFromJson(r.properties_json, out->mutable_properties());
+        !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+    out->set_source(r.source);
+    out->set_device(r.device);
+    out->set_browser(r.browser);
+    out->set_os(r.os);
+    out->set_country(r.country);
+    out->set_utm_source(r.utm_source);
+    out->set_utm_medium(r.utm_medium);
+    out->set_utm_campaign(r.utm_campaign);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListSessions(
+    grpc::ServerContext* context, const v1::ListSessionsRequest* request,
+    v1::ListSessionsResponse* response) {
+  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<PageQuery> query =
+      ParsePageQuery(*request, ListKind::kSessions);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  absl::StatusOr<std::vector<SessionListRow>> rows =
+      activity_->ListSessions(*query, TimeLeft(*context));
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  response->set_next_page_token(EndPage(*query, ListKind::kSessions, &*rows));
+  for (const SessionListRow& r : *rows) {
+    v1::SessionRow* out = response->add_sessions();
+    out->set_session_id(r.session_id);
+    out->set_visitor_id(r.visitor_id);
+    *out->mutable_started_at() = ToTimestamp(r.started_at);
+    *out->mutable_last_seen_at() = ToTimestamp(r.last_seen_at);
+    *out->mutable_duration() = TimeUtil::MicrosecondsToDuration(
+        absl::ToInt64Microseconds(r.last_seen_at - r.started_at));
+    out->set_pageviews(r.pageviews);
+    out->set_events(r.events);
+    out->set_entry_path(r.entry_path);
+    out->set_exit_path(r.exit_path);
+    out->set_referrer(r.referrer);
+    out->set_utm_source(r.utm_source);
+    out->set_utm_medium(r.utm_medium);
+    out->set_utm_campaign(r.utm_campaign);
+    out->set_device(r.device);
+    out->set_browser(r.browser);
+    out->set_os(r.os);
+    out->set_country(r.country);
+    out->set_bounced(r.pageviews <= 1);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListVisitors(
+    grpc::ServerContext* context, const v1::ListVisitorsRequest* request,
+    v1::ListVisitorsResponse* response) {
+  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<PageQuery> query =
+      ParsePageQuery(*request, ListKind::kVisitors);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  absl::StatusOr<std::vector<VisitorListRow>> rows =
+      activity_->ListVisitors(*query, TimeLeft(*context));
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  response->set_next_page_token(EndPage(*query, ListKind::kVisitors, &*rows));
+  for (const VisitorListRow& r : *rows) {
+    v1::VisitorRow* out = response->add_visitors();
+    out->set_visitor_id(r.visitor_id);
+    *out->mutable_first_seen_at() = ToTimestamp(r.first_seen_at);
+    *out->mutable_last_seen_at() = ToTimestamp(r.last_seen_at);
+    out->set_user_id(r.user_id);
+    if (r.identified_at.has_value()) {
+      *out->mutable_identified_at() = ToTimestamp(*r.identified_at);
+    }
+    out->set_traits(r.traits_json);
+  }
   return grpc::Status::OK;
 }
 

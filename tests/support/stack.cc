@@ -16,7 +16,8 @@ std::vector<db::Statement> AllStatements() {
                            ingest::FailedEventRepository::Statements(),
                            ingest::RollupAudit::Statements(),
                            reducer::ReductionRepository::Statements(),
-                           reducer::OverviewRepository::Statements()}) {
+                           reducer::OverviewRepository::Statements(),
+                           reducer::ActivityRepository::Statements()}) {
     all.insert(all.end(), list.begin(), list.end());
   }
   return all;
@@ -95,9 +96,11 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start() {
       HashKey(kAdminToken));
   stack->overview_ =
       std::make_unique<reducer::OverviewRepository>(stack->pool_.get());
+  stack->activity_ =
+      std::make_unique<reducer::ActivityRepository>(stack->pool_.get());
   stack->query_ = std::make_unique<reducer::QueryServiceImpl>(
       stack->keys_.get(), stack->sites_.get(), stack->overview_.get(),
-      HashKey(kAdminToken));
+      stack->activity_.get(), HashKey(kAdminToken));
 
   grpc::ServerBuilder builder;
   int port = 0;

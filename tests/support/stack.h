@@ -19,6 +19,7 @@
 #include "ingest-service/src/admin_service.h"
 #include "ingest-service/src/event_repository.h"
 #include "ingest-service/src/ingest_service.h"
+#include "reducer-service/src/activity_repository.h"
 #include "reducer-service/src/overview_repository.h"
 #include "reducer-service/src/query_service.h"
 #include "reducer-service/src/reducer_worker.h"
@@ -86,6 +87,7 @@ class ServiceStack {
   std::unique_ptr<ingest::RollupAudit> audit_;
   std::unique_ptr<ingest::AdminServiceImpl> admin_;
   std::unique_ptr<reducer::OverviewRepository> overview_;
+  std::unique_ptr<reducer::ActivityRepository> activity_;
   std::unique_ptr<reducer::QueryServiceImpl> query_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::AdminService::Stub> admin_stub_;
