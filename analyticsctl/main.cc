@@ -1,7 +1,8 @@
 // analyticsctl: command-line client for the analytics services. Creates and
 // inspects sites, rotates their keys and inspects failed events, the backlog
 // and rollups (AdminService), sends single events (IngestService) and reads
-// overviews and timeseries (QueryService).
+// overviews, timeseries and lists of events, sessions and visitors
+// (QueryService).
 // Parses the command line and dispatches to the subcommand; everything else
 // is in src/.
 #include <iostream>
@@ -51,6 +52,21 @@ commands:
               [--output=text|json]
       The same metrics per bucket of the interval in the time zone (default:
       the site's), one line per bucket with its start in that zone.
+  events      --read-key=<key> --site=<id> [--from=<time>] [--to=<time>]
+              [--page-size=50] [--page-token=<token>] [--output=text|json]
+  sessions    (the same flags)
+  visitors    (the same flags)
+      The site's events (by occurred_at; bot events are never listed),
+      sessions (by started_at) or visitors (by last_seen_at), newest first,
+      one page of --page-size rows (default 50, at most 1000). --from and
+      --to are each optional and select [from, to) of that time. One line
+      per row: events: time, id, type, name (or path), visitor, session;
+      sessions: start, id, visitor, duration, pageviews, events, entry ->
+      exit path, bounced; visitors: last seen, id, first seen, user id
+      (times to the second in UTC; --output=json for whole rows). Then, if
+      there are more, "next page: [--from=..] [--to=..] --page-token=...":
+      the flags that read on, with --from and --to as absolute times, since
+      a page token only continues the range it came from.
   failed list  --site=<id> [--state=retrying|dead] [--page-size=100]
                [--page-token=<token>] [--output=text|json]
       Events whose reduction failed, in event id order: id, state,
@@ -76,14 +92,15 @@ commands:
 flags for every command:
   --target=host:port  server; default 127.0.0.1:50051 (ingest-service) for
                       site, send, failed, backlog and rollups,
-                      127.0.0.1:50052 (reducer-service) for overview and
-                      timeseries
+                      127.0.0.1:50052 (reducer-service) for overview,
+                      timeseries, events, sessions and visitors
   --timeout=5s        deadline of each RPC (5m for rollups)
 
 The site, failed, backlog and rollups commands authenticate with the admin
 token from the environment variable ANALYTICS_ADMIN_TOKEN or --admin_token
-(visible to other users in `ps`, so prefer the variable). overview and
-timeseries fall back to the admin token when --read-key is not given.
+(visible to other users in `ps`, so prefer the variable). overview,
+timeseries, events, sessions and visitors fall back to the admin token when
+--read-key is not given.
 
 Flags are written --name=value or --name value; '-' and '_' in flag names are
 the same (--write-key = --write_key).
@@ -127,6 +144,12 @@ int Main(int argc, char** argv) {
     exit = RunOverview(*args);
   } else if (words == std::vector<std::string>{"timeseries"}) {
     exit = RunTimeseries(*args);
+  } else if (words == std::vector<std::string>{"events"}) {
+    exit = RunEvents(*args);
+  } else if (words == std::vector<std::string>{"sessions"}) {
+    exit = RunSessions(*args);
+  } else if (words == std::vector<std::string>{"visitors"}) {
+    exit = RunVisitors(*args);
   } else if (words == std::vector<std::string>{"failed", "list"}) {
     exit = RunFailedList(*args);
   } else if (words == std::vector<std::string>{"failed", "retry"}) {

@@ -200,6 +200,48 @@ int RunTimeseries(const ParsedArgs& args) {
   return kExitOk;
 }
 
+int RunEvents(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::ListEventsRequest>> call =
+      BuildListEvents(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::ListEventsResponse response;
+  grpc::Status status = v1::QueryService::NewStub(Prepare(*call, &context))
+                            ->ListEvents(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << EventListText(response, call->request);
+  return kExitOk;
+}
+
+int RunSessions(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::ListSessionsRequest>> call =
+      BuildListSessions(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::ListSessionsResponse response;
+  grpc::Status status = v1::QueryService::NewStub(Prepare(*call, &context))
+                            ->ListSessions(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << SessionListText(response, call->request);
+  return kExitOk;
+}
+
+int RunVisitors(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::ListVisitorsRequest>> call =
+      BuildListVisitors(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::ListVisitorsResponse response;
+  grpc::Status status = v1::QueryService::NewStub(Prepare(*call, &context))
+                            ->ListVisitors(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << VisitorListText(response, call->request);
+  return kExitOk;
+}
+
 int RunFailedList(const ParsedArgs& args) {
   absl::StatusOr<Call<v1::ListFailedEventsRequest>> call =
       BuildListFailedEvents(args, ReadEnvironment());

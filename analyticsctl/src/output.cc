@@ -148,6 +148,26 @@ std::string ValueDifferences(const v1::RollupValues& expected,
   return absl::StrJoin(parts, "; ");
 }
 
+// `s` escaped, or "-" when empty, for a table column.
+std::string CellText(std::string_view s) {
+  return s.empty() ? "-" : Escaped(s, false);
+}
+
+// The line after a page of a QueryService list: the flags that read on,
+// with the request's range repeated exactly (a token holds the from and to
+// it continues); "" on the last page.
+template <typename Request>
+std::string NextPageText(const std::string& token, const Request& request) {
+  if (token.empty()) return "";
+  std::string out = "next page:";
+  if (request.has_from()) {
+    absl::StrAppend(&out, " --from=", TimeText(request.from()));
+  }
+  if (request.has_to()) absl::StrAppend(&out, " --to=", TimeText(request.to()));
+  absl::StrAppend(&out, " --page-token=", token, "\n");
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(
@@ -381,6 +401,75 @@ std::string FailedEventsText(const v1::ListFailedEventsResponse& list) {
     absl::StrAppend(&out, "next page: --page-token=", list.next_page_token(),
                     "\n");
   }
+  return out;
+}
+
+std::string EventListText(const v1::ListEventsResponse& list,
+                          const v1::ListEventsRequest& request) {
+  std::string out;
+  if (list.events().empty()) {
+    out = "no events\n";
+  } else {
+    out = absl::StrFormat("%-20s %-10s %-8s %-24s %-20s %s\n", "OCCURRED_AT",
+                          "EVENT_ID", "TYPE", "NAME/PATH", "VISITOR_ID",
+                          "SESSION_ID");
+  }
+  for (const v1::EventRow& e : list.events()) {
+    absl::StrAppendFormat(&out, "%-20s %-10d %-8s %-24s %-20s %s\n",
+                          TimeSecondsText(e.occurred_at()), e.event_id(),
+                          EventTypeName(e.type()),
+                          CellText(e.name().empty() ? e.path() : e.name()),
+                          CellText(e.visitor_id()), CellText(e.session_id()));
+  }
+  out += NextPageText(list.next_page_token(), request);
+  return out;
+}
+
+std::string SessionListText(const v1::ListSessionsResponse& list,
+                            const v1::ListSessionsRequest& request) {
+  std::string out;
+  if (list.sessions().empty()) {
+    out = "no sessions\n";
+  } else {
+    out = absl::StrFormat("%-20s %-20s %-20s %-9s %-9s %-7s %-32s %s\n",
+                          "STARTED_AT", "SESSION_ID", "VISITOR_ID", "DURATION",
+                          "PAGEVIEWS", "EVENTS", "ENTRY -> EXIT", "BOUNCED");
+  }
+  for (const v1::SessionRow& row : list.sessions()) {
+    std::string duration = absl::FormatDuration(
+        absl::Trunc(FromProtoDuration(row.duration()), absl::Seconds(1)));
+    if (duration == "0") duration = "0s";
+    const std::string paths =
+        row.entry_path().empty() && row.exit_path().empty()
+            ? "-"
+            : absl::StrCat(CellText(row.entry_path()), " -> ",
+                           CellText(row.exit_path()));
+    absl::StrAppendFormat(&out, "%-20s %-20s %-20s %-9s %-9d %-7d %-32s %s\n",
+                          TimeSecondsText(row.started_at()),
+                          CellText(row.session_id()),
+                          CellText(row.visitor_id()), duration, row.pageviews(),
+                          row.events(), paths, row.bounced() ? "yes" : "no");
+  }
+  out += NextPageText(list.next_page_token(), request);
+  return out;
+}
+
+std::string VisitorListText(const v1::ListVisitorsResponse& list,
+                            const v1::ListVisitorsRequest& request) {
+  std::string out;
+  if (list.visitors().empty()) {
+    out = "no visitors\n";
+  } else {
+    out = absl::StrFormat("%-20s %-24s %-20s %s\n", "LAST_SEEN_AT",
+                          "VISITOR_ID", "FIRST_SEEN_AT", "USER_ID");
+  }
+  for (const v1::VisitorRow& v : list.visitors()) {
+    absl::StrAppendFormat(
+        &out, "%-20s %-24s %-20s %s\n", TimeSecondsText(v.last_seen_at()),
+        CellText(v.visitor_id()), TimeSecondsText(v.first_seen_at()),
+        CellText(v.user_id()));
+  }
+  out += NextPageText(list.next_page_token(), request);
   return out;
 }
 

@@ -82,6 +82,31 @@ std::string TimeseriesText(const v1::Timeseries& timeseries);
 // "next page: --page-token=<token>" unless this is the last page.
 std::string FailedEventsText(const v1::ListFailedEventsResponse& list);
 
+// The QueryService lists: a table with one line per row, in the order
+// listed (times to the second, in UTC; control characters in text from the
+// server escaped so each row stays one line; "-" for an empty value), or
+// "no events" ("no sessions", "no visitors") when the page is empty; then,
+// unless this is the last page,
+// "next page: [--from=<time>] [--to=<time>] --page-token=<token>" with the
+// request's from and to where it set them, exactly (RFC 3339, UTC): the
+// server accepts a token only with the from and to it was issued for, which
+// relative times (-1h) would not give again.
+//
+// Events: OCCURRED_AT, EVENT_ID, TYPE, NAME/PATH (the name, else the path),
+// VISITOR_ID, SESSION_ID.
+std::string EventListText(const v1::ListEventsResponse& list,
+                          const v1::ListEventsRequest& request);
+
+// Sessions: STARTED_AT, SESSION_ID, VISITOR_ID, DURATION (to the second),
+// PAGEVIEWS, EVENTS, "ENTRY -> EXIT" path ("-" without pageviews), BOUNCED
+// (yes/no).
+std::string SessionListText(const v1::ListSessionsResponse& list,
+                            const v1::ListSessionsRequest& request);
+
+// Visitors: LAST_SEEN_AT, VISITOR_ID, FIRST_SEEN_AT, USER_ID.
+std::string VisitorListText(const v1::ListVisitorsResponse& list,
+                            const v1::ListVisitorsRequest& request);
+
 // Exactly "requeued: <n>\n".
 std::string RetryResultText(const v1::RetryFailedEventsResponse& response);
 

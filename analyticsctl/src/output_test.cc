@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "analyticsctl/src/values.h"
 
@@ -363,6 +364,179 @@ TEST(FailedEventsTextTest, UnknownEnumValuesAndControlCharacters) {
       << text;
 }
 
+v1::ListEventsResponse Events() {
+  v1::ListEventsResponse list;
+  v1::EventRow* track = list.add_events();
+  track->set_event_id(42);
+  track->set_type(v1::TRACK);
+  track->set_name("signup");
+  track->set_path("/pricing");  // The name wins.
+  *track->mutable_occurred_at() =
+      ToProtoTimestamp(At("2026-01-02T03:04:05.123456Z"));
+  track->set_visitor_id("v1");
+  track->set_session_id("s1");
+  v1::EventRow* pageview = list.add_events();
+  pageview->set_event_id(41);
+  pageview->set_type(v1::PAGEVIEW);
+  pageview->set_path("/docs");
+  *pageview->mutable_occurred_at() =
+      ToProtoTimestamp(At("2026-01-02T03:00:00Z"));
+  pageview->set_visitor_id("v\n2");
+  pageview->set_session_id("s\t2");
+  list.set_next_page_token("tok_2");
+  return list;
+}
+
+TEST(EventListTextTest, OneLinePerEventThenNextPage) {
+  EXPECT_EQ(EventListText(Events(), v1::ListEventsRequest()),
+            "OCCURRED_AT          EVENT_ID   TYPE     NAME/PATH                "
+            "VISITOR_ID           SESSION_ID\n"
+            "2026-01-02T03:04:05Z 42         track    signup                   "
+            "v1                   s1\n"
+            "2026-01-02T03:00:00Z 41         pageview /docs                    "
+            "v\\n2                 s\\t2\n"
+            "next page: --page-token=tok_2\n");
+}
+
+TEST(EventListTextTest, NextPageRepeatsTheRangeExactly) {
+  v1::ListEventsRequest request;
+  *request.mutable_from() = ToProtoTimestamp(At("2026-01-01T00:00:00Z"));
+  *request.mutable_to() = ToProtoTimestamp(At("2026-01-02T04:00:00.5Z"));
+  const std::string text = EventListText(Events(), request);
+  EXPECT_TRUE(
+      absl::EndsWith(text,
+                     "\nnext page: --from=2026-01-01T00:00:00Z "
+                     "--to=2026-01-02T04:00:00.5Z --page-token=tok_2\n"))
+      << text;
+  v1::ListEventsRequest to_only;
+  *to_only.mutable_to() = ToProtoTimestamp(At("2026-01-02T04:00:00.000001Z"));
+  EXPECT_TRUE(absl::EndsWith(EventListText(Events(), to_only),
+                             "\nnext page: --to=2026-01-02T04:00:00.000001Z "
+                             "--page-token=tok_2\n"));
+}
+
+TEST(EventListTextTest, LastPageEmptyPagesAndOddRows) {
+  v1::ListEventsResponse list = Events();
+  list.clear_next_page_token();
+  const std::string text = EventListText(list, v1::ListEventsRequest());
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3) << text;
+  EXPECT_EQ(text.find("next page"), std::string::npos);
+  EXPECT_EQ(EventListText(v1::ListEventsResponse(), v1::ListEventsRequest()),
+            "no events\n");
+  v1::ListEventsResponse empty_page;
+  empty_page.set_next_page_token("tok_3");
+  EXPECT_EQ(EventListText(empty_page, v1::ListEventsRequest()),
+            "no events\nnext page: --page-token=tok_3\n");
+  v1::ListEventsResponse odd;
+  v1::EventRow* e = odd.add_events();
+  e->set_event_id(1);
+  e->set_type(static_cast<v1::EventType>(9));
+  e->set_visitor_id("v\x7f");
+  e->set_session_id("s");
+  EXPECT_EQ(EventListText(odd, v1::ListEventsRequest()),
+            "OCCURRED_AT          EVENT_ID   TYPE     NAME/PATH                "
+            "VISITOR_ID           SESSION_ID\n"
+            "1970-01-01T00:00:00Z 1          type_9   -                        "
+            "v\\x7f                s\n");
+}
+
+v1::ListSessionsResponse Sessions() {
+  v1::ListSessionsResponse list;
+  v1::SessionRow* long_one = list.add_sessions();
+  long_one->set_session_id("s1");
+  long_one->set_visitor_id("v1");
+  *long_one->mutable_started_at() =
+      ToProtoTimestamp(At("2026-01-02T03:00:00.25Z"));
+  *long_one->mutable_duration() =
+      ToProtoDuration(absl::Seconds(90) + absl::Milliseconds(700));
+  long_one->set_pageviews(3);
+  long_one->set_events(5);
+  long_one->set_entry_path("/");
+  long_one->set_exit_path("/pricing");
+  v1::SessionRow* bounce = list.add_sessions();
+  bounce->set_session_id("s2");
+  bounce->set_visitor_id("v2");
+  *bounce->mutable_started_at() = ToProtoTimestamp(At("2026-01-02T02:00:00Z"));
+  bounce->set_events(1);
+  bounce->set_bounced(true);
+  list.set_next_page_token("tok_s");
+  return list;
+}
+
+TEST(SessionListTextTest, OneLinePerSessionThenNextPage) {
+  v1::ListSessionsRequest request;
+  *request.mutable_from() = ToProtoTimestamp(At("2026-01-01T00:00:00.123Z"));
+  EXPECT_EQ(SessionListText(Sessions(), request),
+            "STARTED_AT           SESSION_ID           VISITOR_ID           "
+            "DURATION  PAGEVIEWS EVENTS  ENTRY -> EXIT                    "
+            "BOUNCED\n"
+            "2026-01-02T03:00:00Z s1                   v1                   "
+            "1m30s     3         5       / -> /pricing                    "
+            "no\n"
+            "2026-01-02T02:00:00Z s2                   v2                   "
+            "0s        0         1       -                                "
+            "yes\n"
+            "next page: --from=2026-01-01T00:00:00.123Z --page-token=tok_s\n");
+}
+
+TEST(SessionListTextTest, EmptyPagesSubSecondsAndControlCharacters) {
+  EXPECT_EQ(
+      SessionListText(v1::ListSessionsResponse(), v1::ListSessionsRequest()),
+      "no sessions\n");
+  v1::ListSessionsResponse list;
+  v1::SessionRow* row = list.add_sessions();
+  row->set_session_id("s\r3");
+  row->set_visitor_id("v3");
+  *row->mutable_duration() = ToProtoDuration(absl::Milliseconds(400));
+  row->set_pageviews(1);
+  row->set_events(2);
+  row->set_entry_path("/a\nb");
+  EXPECT_EQ(SessionListText(list, v1::ListSessionsRequest()),
+            "STARTED_AT           SESSION_ID           VISITOR_ID           "
+            "DURATION  PAGEVIEWS EVENTS  ENTRY -> EXIT                    "
+            "BOUNCED\n"
+            "1970-01-01T00:00:00Z s\\r3                 v3                   "
+            "0s        1         2       /a\\nb -> -                       "
+            "no\n");
+}
+
+TEST(VisitorListTextTest, OneLinePerVisitorThenNextPage) {
+  v1::ListVisitorsResponse list;
+  v1::VisitorRow* identified = list.add_visitors();
+  identified->set_visitor_id("v1");
+  *identified->mutable_first_seen_at() =
+      ToProtoTimestamp(At("2025-12-01T00:00:00Z"));
+  *identified->mutable_last_seen_at() =
+      ToProtoTimestamp(At("2026-01-02T03:04:05.9Z"));
+  identified->set_user_id("u\x01");
+  v1::VisitorRow* anonymous = list.add_visitors();
+  anonymous->set_visitor_id("v2");
+  *anonymous->mutable_first_seen_at() =
+      ToProtoTimestamp(At("2026-01-01T10:00:00Z"));
+  *anonymous->mutable_last_seen_at() =
+      ToProtoTimestamp(At("2026-01-01T11:00:00Z"));
+  list.set_next_page_token("tok_v");
+  v1::ListVisitorsRequest request;
+  *request.mutable_from() = ToProtoTimestamp(At("2025-12-25T00:00:00Z"));
+  *request.mutable_to() = ToProtoTimestamp(At("2026-01-03T00:00:00Z"));
+  EXPECT_EQ(
+      VisitorListText(list, request),
+      "LAST_SEEN_AT         VISITOR_ID               FIRST_SEEN_AT        "
+      "USER_ID\n"
+      "2026-01-02T03:04:05Z v1                       2025-12-01T00:00:00Z "
+      "u\\x01\n"
+      "2026-01-01T11:00:00Z v2                       2026-01-01T10:00:00Z "
+      "-\n"
+      "next page: --from=2025-12-25T00:00:00Z --to=2026-01-03T00:00:00Z "
+      "--page-token=tok_v\n");
+  list.clear_next_page_token();
+  EXPECT_EQ(VisitorListText(list, request).find("next page"),
+            std::string::npos);
+  EXPECT_EQ(
+      VisitorListText(v1::ListVisitorsResponse(), v1::ListVisitorsRequest()),
+      "no visitors\n");
+}
+
 TEST(RetryResultTextTest, RequeuedCount) {
   v1::RetryFailedEventsResponse response;
   response.set_requeued(12);
@@ -500,6 +674,20 @@ TEST(ToJsonTest, FailedEventsWithEnumNames) {
   EXPECT_NE(json->find("\"state\": \"DEAD\""), std::string::npos) << *json;
   EXPECT_NE(json->find("\"event_id\": \"43\""), std::string::npos);
   EXPECT_NE(json->find("\"next_page_token\": \"tok_2\""), std::string::npos);
+}
+
+TEST(ToJsonTest, ListRowsWithEnumNamesAndTimes) {
+  absl::StatusOr<std::string> json = ToJson(Events());
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_NE(json->find("\"type\": \"TRACK\""), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"occurred_at\": \"2026-01-02T03:04:05.123456Z\""),
+            std::string::npos);
+  EXPECT_NE(json->find("\"next_page_token\": \"tok_2\""), std::string::npos);
+  json = ToJson(Sessions());
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_NE(json->find("\"duration\": \"90.700s\""), std::string::npos)
+      << *json;
+  EXPECT_NE(json->find("\"bounced\": true"), std::string::npos);
 }
 
 TEST(ToJsonTest, ProtoFieldNamesAndDefaults) {

@@ -60,18 +60,35 @@ absl::Status ReadCommon(const ParsedArgs& args, std::string_view default_target,
   return absl::OkStatus();
 }
 
+// The value `text` of the time flag `flag`, resolved against `now`.
+absl::StatusOr<google::protobuf::Timestamp> TimeFlag(std::string_view flag,
+                                                     std::string_view text,
+                                                     absl::Time now) {
+  absl::StatusOr<absl::Time> time = ParseTimeArg(text, now);
+  if (!time.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", std::string(flag), ": ", std::string(time.status().message())));
+  }
+  return ToProtoTimestamp(*time);
+}
+
 // A required time flag, resolved against `now`.
 absl::StatusOr<google::protobuf::Timestamp> RequiredTime(const ParsedArgs& args,
                                                          std::string_view flag,
                                                          absl::Time now) {
   absl::StatusOr<std::string> text = RequiredValue(args, flag);
   if (!text.ok()) return text.status();
-  absl::StatusOr<absl::Time> time = ParseTimeArg(*text, now);
-  if (!time.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", std::string(flag), ": ", std::string(time.status().message())));
-  }
-  return ToProtoTimestamp(*time);
+  return TimeFlag(flag, *text, now);
+}
+
+// An optional time flag, resolved against `now`; nullopt without the flag.
+absl::StatusOr<std::optional<google::protobuf::Timestamp>> OptionalTime(
+    const ParsedArgs& args, std::string_view flag, absl::Time now) {
+  std::optional<std::string> text = args.Get(flag);
+  if (!text.has_value()) return std::nullopt;
+  absl::StatusOr<google::protobuf::Timestamp> time = TimeFlag(flag, *text, now);
+  if (!time.ok()) return time.status();
+  return *time;
 }
 
 // --admin_token, else ANALYTICS_ADMIN_TOKEN.
@@ -113,12 +130,13 @@ absl::StatusOr<int64_t> RequiredSiteId(const ParsedArgs& args) {
   return ParseSiteId(*site);
 }
 
-// Common part of the QueryService commands: flags, target, credentials
-// (--read-key, else the admin token), --site, --from and --to.
+// Common part of the QueryService commands: flags (`flags` plus those of
+// every QueryService command), target, credentials (--read-key, else the
+// admin token) and --site. --from and --to are left to the caller.
 template <typename Request>
-absl::Status ReadQueryCall(const ParsedArgs& args, std::string_view command,
-                           std::initializer_list<const char*> flags,
-                           const Environment& env, Call<Request>* call) {
+absl::Status ReadQueryCommon(const ParsedArgs& args, std::string_view command,
+                             std::initializer_list<const char*> flags,
+                             const Environment& env, Call<Request>* call) {
   std::set<std::string> allowed = Allowed(flags);
   allowed.insert({"read_key", "admin_token", "site", "from", "to", "output"});
   if (absl::Status s = CheckFlags(args, command, allowed); !s.ok()) return s;
@@ -141,6 +159,19 @@ absl::Status ReadQueryCall(const ParsedArgs& args, std::string_view command,
   absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
   if (!site_id.ok()) return site_id.status();
   call->request.set_site_id(*site_id);
+  return absl::OkStatus();
+}
+
+// overview and timeseries: ReadQueryCommon, then the required --from and
+// --to.
+template <typename Request>
+absl::Status ReadQueryCall(const ParsedArgs& args, std::string_view command,
+                           std::initializer_list<const char*> flags,
+                           const Environment& env, Call<Request>* call) {
+  if (absl::Status s = ReadQueryCommon(args, command, flags, env, call);
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<google::protobuf::Timestamp> from =
       RequiredTime(args, "from", env.now);
   if (!from.ok()) return from.status();
@@ -150,6 +181,37 @@ absl::Status ReadQueryCall(const ParsedArgs& args, std::string_view command,
   if (!to.ok()) return to.status();
   *call->request.mutable_to() = *to;
   return absl::OkStatus();
+}
+
+// events, sessions and visitors: ReadQueryCommon, then the optional --from
+// and --to (each unset without its flag: unbounded on that side),
+// --page-size (unset: the server's default) and --page-token.
+template <typename Request>
+absl::StatusOr<Call<Request>> BuildList(const ParsedArgs& args,
+                                        std::string_view command,
+                                        const Environment& env) {
+  Call<Request> call;
+  if (absl::Status s = ReadQueryCommon(args, command,
+                                       {"page_size", "page_token"}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  Request& request = call.request;
+  absl::StatusOr<std::optional<google::protobuf::Timestamp>> from =
+      OptionalTime(args, "from", env.now);
+  if (!from.ok()) return from.status();
+  if (from->has_value()) *request.mutable_from() = **from;
+  absl::StatusOr<std::optional<google::protobuf::Timestamp>> to =
+      OptionalTime(args, "to", env.now);
+  if (!to.ok()) return to.status();
+  if (to->has_value()) *request.mutable_to() = **to;
+  if (std::optional<std::string> text = args.Get("page_size")) {
+    absl::StatusOr<int32_t> size = ParsePageSize(*text);
+    if (!size.ok()) return size.status();
+    request.set_page_size(*size);
+  }
+  request.set_page_token(args.Get("page_token").value_or(""));
+  return call;
 }
 
 absl::StatusOr<Call<v1::RollupCheckRequest>> BuildRollupCheck(
@@ -464,6 +526,21 @@ absl::StatusOr<Call<v1::GetTimeseriesRequest>> BuildTimeseries(
   call.request.set_interval(*interval);
   call.request.set_time_zone(args.Get("time_zone").value_or(""));
   return call;
+}
+
+absl::StatusOr<Call<v1::ListEventsRequest>> BuildListEvents(
+    const ParsedArgs& args, const Environment& env) {
+  return BuildList<v1::ListEventsRequest>(args, "events", env);
+}
+
+absl::StatusOr<Call<v1::ListSessionsRequest>> BuildListSessions(
+    const ParsedArgs& args, const Environment& env) {
+  return BuildList<v1::ListSessionsRequest>(args, "sessions", env);
+}
+
+absl::StatusOr<Call<v1::ListVisitorsRequest>> BuildListVisitors(
+    const ParsedArgs& args, const Environment& env) {
+  return BuildList<v1::ListVisitorsRequest>(args, "visitors", env);
 }
 
 }  // namespace analytics::cli

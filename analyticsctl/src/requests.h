@@ -119,4 +119,20 @@ absl::StatusOr<Call<v1::GetOverviewRequest>> BuildOverview(
 absl::StatusOr<Call<v1::GetTimeseriesRequest>> BuildTimeseries(
     const ParsedArgs& args, const Environment& env);
 
+// events|sessions|visitors --read-key=.. --site=<id> [--from=<time>]
+//                          [--to=<time>] [--page-size=1..1000]
+//                          [--page-token=..] [--output=text|json]
+// Credentials as for overview. --from and --to are each optional: without
+// one the request leaves it unset (unbounded on that side); without
+// --page-size the server's default (50) applies. The page token is passed
+// through as given; the server accepts it only with the same site, from and
+// to as the request it came from. The three differ only in the request
+// type, the RPC made and the command named in messages.
+absl::StatusOr<Call<v1::ListEventsRequest>> BuildListEvents(
+    const ParsedArgs& args, const Environment& env);
+absl::StatusOr<Call<v1::ListSessionsRequest>> BuildListSessions(
+    const ParsedArgs& args, const Environment& env);
+absl::StatusOr<Call<v1::ListVisitorsRequest>> BuildListVisitors(
+    const ParsedArgs& args, const Environment& env);
+
 }  // namespace analytics::cli

@@ -379,6 +379,129 @@ TEST(BuildTimeseriesTest, UsageErrors) {
             "the read key is empty");
 }
 
+TEST(BuildListEventsTest, FillsRequestAndDefaults) {
+  auto call = BuildListEvents(
+      Parse({"events", "--read-key=rk_1", "--site=7",
+             "--from=2025-12-31T00:00:00.5Z", "--to=-1h", "--page-size=250",
+             "--page-token=tok_2", "--output=json"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultQueryTarget);
+  EXPECT_EQ(call->timeout, kDefaultTimeout);
+  EXPECT_EQ(call->token, "rk_1");
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  EXPECT_EQ(call->request.site_id(), 7);
+  ASSERT_TRUE(call->request.has_from());
+  EXPECT_EQ(call->request.from().seconds(), 1767225600 - 86400);
+  EXPECT_EQ(call->request.from().nanos(), 500000000);
+  ASSERT_TRUE(call->request.has_to());
+  EXPECT_EQ(FromProtoTimestamp(call->request.to()), Env().now - absl::Hours(1));
+  EXPECT_EQ(call->request.page_size(), 250);
+  EXPECT_EQ(call->request.page_token(), "tok_2");
+}
+
+TEST(BuildListEventsTest, RangePageSizeAndTokenAreOptional) {
+  auto call = BuildListEvents(Parse({"events", "--site", "7"}), Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kText);
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_FALSE(call->request.has_from());
+  EXPECT_FALSE(call->request.has_to());
+  EXPECT_EQ(call->request.page_size(), 0);
+  EXPECT_EQ(call->request.page_token(), "");
+  auto from_only =
+      BuildListEvents(Parse({"--site=7", "--from=now", "--admin_token=t",
+                             "--target=10.0.0.1:9", "--timeout=30s"}),
+                      Env(""));
+  ASSERT_TRUE(from_only.ok()) << from_only.status();
+  EXPECT_EQ(from_only->token, "t");
+  EXPECT_EQ(from_only->target, "10.0.0.1:9");
+  EXPECT_EQ(from_only->timeout, absl::Seconds(30));
+  EXPECT_EQ(FromProtoTimestamp(from_only->request.from()), Env().now);
+  EXPECT_FALSE(from_only->request.has_to());
+  // A page token may start with '-' (web-safe base64).
+  auto dash =
+      BuildListEvents(Parse({"--site=7", "--page-token", "-x_1"}), Env());
+  ASSERT_TRUE(dash.ok()) << dash.status();
+  EXPECT_EQ(dash->request.page_token(), "-x_1");
+}
+
+TEST(BuildListEventsTest, UsageErrors) {
+  auto error = [](std::vector<std::string> argv,
+                  std::string admin_token = "admin-secret") {
+    return std::string(
+        BuildListEvents(Parse(argv), Env(admin_token)).status().message());
+  };
+  EXPECT_EQ(error({"--read-key=rk", "--site=7"}), "");
+  EXPECT_EQ(error({"--site=7"}, ""), "--read-key is required");
+  EXPECT_EQ(error({"--read-key=", "--site=7"}), "the read key is empty");
+  EXPECT_EQ(error({"--read-key=rk"}), "--site is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=x"}),
+            "--site: 'x' is not a site id (a positive integer)");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=1h"}),
+            "--from: '1h' is not a time: use RFC 3339 (2026-01-02T15:04:05Z), "
+            "'now' or a relative time such as -1h");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--to=yesterday"}),
+            "--to: 'yesterday' is not a time: use RFC 3339 "
+            "(2026-01-02T15:04:05Z), 'now' or a relative time such as -1h");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--page-size=1001"}),
+            "--page-size: '1001' is not a page size from 1 to 1000");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--page-size=0"}),
+            "--page-size: '0' is not a page size from 1 to 1000");
+  EXPECT_EQ(
+      error({"--read-key=rk", "--site=7", "--page-token=a", "--page-token=b"}),
+      "--page-token is given more than once");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--state=dead"}),
+            "unknown flag --state for 'events'");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--output=env"}),
+            "--output: 'env' is not one of text, json");
+}
+
+TEST(BuildListSessionsAndVisitorsTest, SameFlagsOwnCommandName) {
+  const std::vector<std::string> argv = {
+      "--read-key=rk_1", "--site=7",      "--from=-24h",
+      "--to=now",        "--page-size=5", "--page-token=tok_9"};
+  auto sessions = BuildListSessions(Parse(argv), Env());
+  ASSERT_TRUE(sessions.ok()) << sessions.status();
+  EXPECT_EQ(sessions->target, kDefaultQueryTarget);
+  EXPECT_EQ(sessions->token, "rk_1");
+  EXPECT_EQ(sessions->request.site_id(), 7);
+  EXPECT_EQ(FromProtoTimestamp(sessions->request.from()),
+            Env().now - absl::Hours(24));
+  EXPECT_EQ(FromProtoTimestamp(sessions->request.to()), Env().now);
+  EXPECT_EQ(sessions->request.page_size(), 5);
+  EXPECT_EQ(sessions->request.page_token(), "tok_9");
+  auto visitors = BuildListVisitors(Parse(argv), Env());
+  ASSERT_TRUE(visitors.ok()) << visitors.status();
+  EXPECT_EQ(visitors->target, kDefaultQueryTarget);
+  EXPECT_EQ(visitors->token, "rk_1");
+  EXPECT_EQ(visitors->request.site_id(), 7);
+  EXPECT_EQ(FromProtoTimestamp(visitors->request.from()),
+            Env().now - absl::Hours(24));
+  EXPECT_EQ(FromProtoTimestamp(visitors->request.to()), Env().now);
+  EXPECT_EQ(visitors->request.page_size(), 5);
+  EXPECT_EQ(visitors->request.page_token(), "tok_9");
+
+  auto no_range = BuildListVisitors(Parse({"--site=7"}), Env());
+  ASSERT_TRUE(no_range.ok()) << no_range.status();
+  EXPECT_EQ(no_range->token, "admin-secret");
+  EXPECT_FALSE(no_range->request.has_from());
+  EXPECT_FALSE(no_range->request.has_to());
+  EXPECT_EQ(no_range->request.page_size(), 0);
+
+  EXPECT_EQ(BuildListSessions(Parse({"--site=7", "--compare"}), Env())
+                .status()
+                .message(),
+            "unknown flag --compare for 'sessions'");
+  EXPECT_EQ(BuildListVisitors(Parse({"--site=7", "--interval=day"}), Env())
+                .status()
+                .message(),
+            "unknown flag --interval for 'visitors'");
+  EXPECT_EQ(BuildListSessions(Parse({"--site=7"}), Env("")).status().message(),
+            "--read-key is required");
+}
+
 TEST(BuildListFailedEventsTest, FillsRequestAndDefaults) {
   auto call = BuildListFailedEvents(
       Parse({"failed", "list", "--site=7", "--state=dead", "--page-size=250",

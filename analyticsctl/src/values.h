@@ -53,7 +53,8 @@ absl::StatusOr<int64_t> ParseSiteId(std::string_view text);
 absl::StatusOr<std::vector<int64_t>> ParseEventIds(std::string_view flag,
                                                    std::string_view text);
 
-// --page-size: 1 to 1000, the most ListFailedEvents returns.
+// --page-size: 1 to 1000, the most ListFailedEvents and the QueryService
+// lists (ListEvents, ListSessions, ListVisitors) return.
 absl::StatusOr<int32_t> ParsePageSize(std::string_view text);
 
 // "retrying" or "dead", in any case.
