@@ -17,6 +17,10 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
           "Address to serve gRPC (QueryService) on (host:port)");
 ABSL_FLAG(bool, reduce, true, "Run the reduction loop (claim and aggregate)");
+ABSL_FLAG(bool, serve_queries, true,
+          "Serve QueryService; with --reduce=false and --serve_queries=true "
+          "a replica only answers dashboards, with --serve_queries=false it "
+          "only reduces (health and reflection are always served)");
 ABSL_FLAG(int, batch_size, 500, "Most events one reduction pass claims");
 ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
           "Fallback poll for work when no notification arrives");
@@ -80,12 +84,19 @@ int Main(int argc, char** argv) {
                                      .poll_interval = absl::GetFlag(FLAGS_poll_interval),
                                      .listen_database_url = config->database_url});
   const bool reduce = absl::GetFlag(FLAGS_reduce);
+  const bool serve_queries = absl::GetFlag(FLAGS_serve_queries);
+  if (!reduce && !serve_queries) {
+    spdlog::critical("--reduce=false and --serve_queries=false: nothing to do");
+    return 2;
+  }
   if (reduce) worker.Start();
+  std::vector<grpc::Service*> services;
+  if (serve_queries) services.push_back(&query);
 
   absl::Status served = RunServer(
       ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
                     .shutdown_grace = config->shutdown_grace},
-      {&query}, [&] {
+      services, [&] {
         if (reduce) worker.Stop();
       });
   if (!served.ok()) {

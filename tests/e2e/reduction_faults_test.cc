@@ -186,8 +186,9 @@ TEST_F(ReductionFaultsTest, ThreeReducersKilledAtRandomLeaveExactRollups) {
   ASSERT_EQ(db_->QueryInt("SELECT count(*) FROM event_queue"),
             static_cast<int64_t>(events.size()));
 
-  const std::vector<std::string> replica_args = {"--batch_size=300",
-                                                 "--poll_interval=200ms"};
+  // Reduce-only replicas, as deployed beside query-only ones.
+  const std::vector<std::string> replica_args = {
+      "--batch_size=300", "--poll_interval=200ms", "--serve_queries=false"};
   std::vector<int> replicas;
   for (int i = 0; i < 3; ++i) {
     absl::StatusOr<int> r = deployment_->StartReducer(replica_args);
