@@ -21,7 +21,7 @@ ANALYTICS_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libpqxx-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libssl-dev
-  postgresql-15 postgresql-client-15 clang-format tzdata
+  postgresql-15 postgresql-client-15 clang-format tzdata python3-yaml
 )
 
 # --- logging ----------------------------------------------------------------
@@ -69,22 +69,41 @@ ensure_packages() {
 }
 
 # --- build ------------------------------------------------------------------
+# The build directory: build/, or build-asan/ / build-tsan/ when
+# ANALYTICS_SANITIZE is asan (AddressSanitizer + UBSan) or tsan.
+build_dir() {
+  case "${ANALYTICS_SANITIZE:-}" in
+    "") printf '%s\n' "$ROOT/build" ;;
+    asan | tsan) printf '%s\n' "$ROOT/build-$ANALYTICS_SANITIZE" ;;
+    *)
+      err "ANALYTICS_SANITIZE must be asan or tsan, not '$ANALYTICS_SANITIZE'"
+      return 1
+      ;;
+  esac
+}
+
 # build_project [targets...]  — configure + build; no targets = everything
 # (including tests). Re-running the configure step every time is cheap and
 # picks up CMakeLists changes without the caller having to think about it.
 #   ANALYTICS_BUILD_TYPE  (default Release)
 #   ANALYTICS_BUILD_JOBS  (default: nproc)
 build_project() {
-  local build_dir="$ROOT/build"
+  local build_dir
+  build_dir="$(build_dir)" || return 1
   local jobs="${ANALYTICS_BUILD_JOBS:-$(nproc)}"
-  local launcher=()
+  local launcher=() sanitize=()
   if command -v ccache >/dev/null 2>&1; then
     launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   fi
+  case "${ANALYTICS_SANITIZE:-}" in
+    "") ;;
+    asan) sanitize=(-DANALYTICS_SANITIZE=address,undefined) ;;
+    tsan) sanitize=(-DANALYTICS_SANITIZE=thread) ;;
+  esac
   log "configuring $build_dir"
   cmake -S "$ROOT" -B "$build_dir" -G Ninja \
     -DCMAKE_BUILD_TYPE="${ANALYTICS_BUILD_TYPE:-Release}" \
-    "${launcher[@]}" || return 1
+    "${launcher[@]}" "${sanitize[@]}" || return 1
 
   local target_args=()
   if [[ $# -gt 0 ]]; then
