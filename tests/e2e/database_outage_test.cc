@@ -292,6 +292,9 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
   ASSERT_TRUE(old_postmaster.ok()) << old_postmaster.status();
   absl::Status restarted;
   std::atomic<bool> restart_done{false};
+  const int64_t started_before = db_->QueryInt(
+      "SELECT (extract(epoch FROM pg_postmaster_start_time()) * 1000000)"
+      "::bigint");
   const absl::Time restart_started = absl::Now();
   absl::Time restart_finished;
   std::thread restarter([&] {
@@ -315,10 +318,12 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
   ASSERT_FALSE(HasFatalFailure());
   ASSERT_TRUE(restarted.ok()) << restarted;
   const absl::Duration restart_time = restart_finished - restart_started;
-  if (met_outage) {
-    EXPECT_GT(outage_failures, 0)
-        << "no Ingest attempt failed although the server was down";
-  }
+  // The outage was real: a new postmaster runs. Whether a client saw a
+  // (retryable) error depends on whether the restart outlasted ingest's own
+  // transaction retries; both are correct, so only the restart is asserted.
+  EXPECT_GT(db_->QueryInt("SELECT (extract(epoch FROM"
+                          " pg_postmaster_start_time()) * 1000000)::bigint"),
+            started_before);
   // Nothing was charged to any event by the freeze or the crash.
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM event_queue"
                           " WHERE attempts > 0 OR state <> 'pending'"),
