@@ -109,7 +109,11 @@ TEST_F(RejectionTest, BatchLimitsAreInvalidArgumentNamingTheLimit) {
   v1::IngestRequest too_big;
   for (int i = 0; i < 300; ++i) {
     v1::Event event = GoodEvent(i);
-    event.set_path("/" + std::string(2000, 'p'));
+    // Built in place: GCC 12 misreports "/" + std::string (-Wrestrict,
+    // bug 105329) once sanitizers instrument it.
+    std::string path(2001, 'p');
+    path[0] = '/';
+    event.set_path(path);
     event.set_title(std::string(2000, 't'));
     *too_big.add_events() = event;
   }
