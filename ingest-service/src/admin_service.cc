@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/keys.h"
 #include "common/status/status_mapping.h"
+#include "common/time/proto_time.h"
 #include "google/protobuf/util/time_util.h"
 #include "spdlog/spdlog.h"
 
@@ -19,10 +20,6 @@ constexpr int kMaxPageSize = 1000;
 constexpr size_t kMaxReportedDifferences = 100;
 constexpr absl::Duration kDefaultRotationGrace = absl::Hours(1);
 constexpr absl::Duration kMaxRotationGrace = absl::Hours(24 * 30);
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 FailedState FromProto(v1::FailedEventState state) {
   switch (state) {
@@ -72,8 +69,7 @@ v1::Site ToProto(const SiteRecord& site) {
   settings->set_time_zone(site.time_zone);
   *settings->mutable_raw_retention() = TimeUtil::MillisecondsToDuration(
       absl::ToInt64Milliseconds(site.raw_retention));
-  *out.mutable_created_at() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(site.created_at));
+  *out.mutable_created_at() = ToProtoTimestamp(site.created_at);
   out.set_disabled(site.disabled);
   return out;
 }
@@ -193,7 +189,7 @@ grpc::Status AdminServiceImpl::RotateKey(const grpc::ServerContext& context,
                KeyKindName(kind), request.site_id(),
                absl::FormatDuration(grace));
   response->set_key(key);
-  *response->mutable_previous_keys_expire_at() = ToTimestamp(now + grace);
+  *response->mutable_previous_keys_expire_at() = ToProtoTimestamp(now + grace);
   return grpc::Status::OK;
 }
 
@@ -222,15 +218,15 @@ grpc::Status AdminServiceImpl::ListFailedEvents(
     out->set_state(r.state == FailedState::kDead ? v1::DEAD : v1::RETRYING);
     out->set_attempts(r.attempts);
     out->set_last_error(r.last_error);
-    *out->mutable_last_failed_at() = ToTimestamp(r.last_failed_at);
+    *out->mutable_last_failed_at() = ToProtoTimestamp(r.last_failed_at);
     if (r.state != FailedState::kDead) {
-      *out->mutable_next_attempt_at() = ToTimestamp(r.next_attempt_at);
+      *out->mutable_next_attempt_at() = ToProtoTimestamp(r.next_attempt_at);
     }
-    *out->mutable_enqueued_at() = ToTimestamp(r.enqueued_at);
+    *out->mutable_enqueued_at() = ToProtoTimestamp(r.enqueued_at);
     if (r.type.has_value()) {
       out->set_type(static_cast<v1::EventType>(*r.type));
       out->set_name(r.name);
-      *out->mutable_occurred_at() = ToTimestamp(*r.occurred_at);
+      *out->mutable_occurred_at() = ToProtoTimestamp(*r.occurred_at);
     }
   }
   if (static_cast<int>(events->size()) == page_size) {
@@ -315,8 +311,8 @@ grpc::Status AdminServiceImpl::CheckRollups(
   absl::StatusOr<RollupCheck> check =
       audit_->Check(request.site_id(), from, to, rewrite);
   if (!check.ok()) return ToGrpcStatus(check.status());
-  *response->mutable_from() = ToTimestamp(check->from);
-  *response->mutable_to() = ToTimestamp(check->to);
+  *response->mutable_from() = ToProtoTimestamp(check->from);
+  *response->mutable_to() = ToProtoTimestamp(check->to);
   response->set_rows_checked(check->rows_checked);
   response->set_rows_different(static_cast<int64_t>(check->mismatches.size()));
   for (const RollupMismatch& m : check->mismatches) {
@@ -328,7 +324,7 @@ grpc::Status AdminServiceImpl::CheckRollups(
     d->set_granularity(static_cast<int>(m.key.granularity));
     d->set_dimension(static_cast<int>(m.key.dimension));
     d->set_key(m.key.key);
-    *d->mutable_bucket_start() = ToTimestamp(m.key.bucket_start);
+    *d->mutable_bucket_start() = ToProtoTimestamp(m.key.bucket_start);
     *d->mutable_expected() = ToProto(m.expected);
     *d->mutable_actual() = ToProto(m.actual);
   }

@@ -6,6 +6,7 @@
 #include "common/server/deadline.h"
 #include "common/status/status_mapping.h"
 #include "common/time/pg_time.h"
+#include "common/time/proto_time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -21,10 +22,6 @@ constexpr absl::Duration kMaxRange = absl::Hours(24 * 3653);
 constexpr int kMaxBuckets = 5000;
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 1000;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 v1::Metrics ToMetrics(const RangeTotals& t) {
   v1::Metrics m;
@@ -262,8 +259,7 @@ grpc::Status QueryServiceImpl::GetOverview(
   *response->mutable_average_session_duration() =
       current.average_session_duration();
   response->set_pending_events(snapshot->pending_events);
-  *response->mutable_as_of() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(snapshot->as_of));
+  *response->mutable_as_of() = ToProtoTimestamp(snapshot->as_of);
   if (request->compare_previous()) {
     *response->mutable_previous() = ToMetrics(snapshot->ranges[1]);
     *response->mutable_change() = Change(current, response->previous());
@@ -310,14 +306,14 @@ grpc::Status QueryServiceImpl::GetTimeseries(
   for (size_t i = 0; i < buckets->size(); ++i) {
     const Bucket& b = (*buckets)[i];
     v1::TimeseriesPoint* point = response->add_points();
-    *point->mutable_bucket_start() = ToTimestamp(b.start);
-    *point->mutable_from() = ToTimestamp(b.range.from);
-    *point->mutable_to() = ToTimestamp(b.range.to);
+    *point->mutable_bucket_start() = ToProtoTimestamp(b.start);
+    *point->mutable_from() = ToProtoTimestamp(b.range.from);
+    *point->mutable_to() = ToProtoTimestamp(b.range.to);
     *point->mutable_metrics() = ToMetrics(snapshot->ranges[i]);
   }
   response->set_time_zone(zone_name);
   response->set_pending_events(snapshot->pending_events);
-  *response->mutable_as_of() = ToTimestamp(snapshot->as_of);
+  *response->mutable_as_of() = ToProtoTimestamp(snapshot->as_of);
   return grpc::Status::OK;
 }
 
@@ -339,8 +335,8 @@ grpc::Status QueryServiceImpl::ListEvents(grpc::ServerContext* context,
     out->set_client_event_id(r.client_event_id);
     out->set_type(static_cast<v1::EventType>(r.type));
     out->set_name(r.name);
-    *out->mutable_occurred_at() = ToTimestamp(r.occurred_at);
-    *out->mutable_received_at() = ToTimestamp(r.received_at);
+    *out->mutable_occurred_at() = ToProtoTimestamp(r.occurred_at);
+    *out->mutable_received_at() = ToProtoTimestamp(r.received_at);
     out->set_visitor_id(r.visitor_id);
     out->set_session_id(r.session_id);
     out->set_user_id(r.user_id);
@@ -381,8 +377,8 @@ grpc::Status QueryServiceImpl::ListSessions(
     v1::SessionRow* out = response->add_sessions();
     out->set_session_id(r.session_id);
     out->set_visitor_id(r.visitor_id);
-    *out->mutable_started_at() = ToTimestamp(r.started_at);
-    *out->mutable_last_seen_at() = ToTimestamp(r.last_seen_at);
+    *out->mutable_started_at() = ToProtoTimestamp(r.started_at);
+    *out->mutable_last_seen_at() = ToProtoTimestamp(r.last_seen_at);
     *out->mutable_duration() = TimeUtil::MicrosecondsToDuration(
         absl::ToInt64Microseconds(r.last_seen_at - r.started_at));
     out->set_pageviews(r.pageviews);
@@ -418,11 +414,11 @@ grpc::Status QueryServiceImpl::ListVisitors(
   for (const VisitorListRow& r : *rows) {
     v1::VisitorRow* out = response->add_visitors();
     out->set_visitor_id(r.visitor_id);
-    *out->mutable_first_seen_at() = ToTimestamp(r.first_seen_at);
-    *out->mutable_last_seen_at() = ToTimestamp(r.last_seen_at);
+    *out->mutable_first_seen_at() = ToProtoTimestamp(r.first_seen_at);
+    *out->mutable_last_seen_at() = ToProtoTimestamp(r.last_seen_at);
     out->set_user_id(r.user_id);
     if (r.identified_at.has_value()) {
-      *out->mutable_identified_at() = ToTimestamp(*r.identified_at);
+      *out->mutable_identified_at() = ToProtoTimestamp(*r.identified_at);
     }
     out->set_traits(r.traits_json);
   }
