@@ -8,10 +8,10 @@
 #include "common/sites/site_repository.h"
 #include "common/time/clock.h"
 #include "reducer-service/src/activity_repository.h"
-#include "reducer-service/src/overview_repository.h"
 #include "reducer-service/src/query_service.h"
 #include "reducer-service/src/reducer_worker.h"
 #include "reducer-service/src/reduction_repository.h"
+#include "reducer-service/src/report_repository.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
@@ -24,9 +24,11 @@ ABSL_FLAG(bool, serve_queries, true,
 ABSL_FLAG(int, batch_size, 500, "Most events one reduction pass claims");
 ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
           "Fallback poll for work when no notification arrives");
-ABSL_FLAG(absl::Duration, retry_base, absl::Seconds(1),
-          "Backoff after an event's first failed reduction; doubles per attempt");
-ABSL_FLAG(absl::Duration, retry_cap, absl::Hours(1), "Longest backoff between attempts");
+ABSL_FLAG(
+    absl::Duration, retry_base, absl::Seconds(1),
+    "Backoff after an event's first failed reduction; doubles per attempt");
+ABSL_FLAG(absl::Duration, retry_cap, absl::Hours(1),
+          "Longest backoff between attempts");
 ABSL_FLAG(int, max_attempts, 10,
           "Failed reductions after which an event becomes a dead letter");
 ABSL_FLAG(absl::Duration, key_cache_ttl, absl::Seconds(5),
@@ -40,9 +42,10 @@ namespace {
 
 int Main(int argc, char** argv) {
   BlockTerminationSignals();
-  ParseFlags(argc, argv,
-             "reducer-service: reduces queued events into rollups and serves "
-             "QueryService.\nEvery flag can also be set as ANALYTICS_<FLAG_NAME>.");
+  ParseFlags(
+      argc, argv,
+      "reducer-service: reduces queued events into rollups and serves "
+      "QueryService.\nEvery flag can also be set as ANALYTICS_<FLAG_NAME>.");
   absl::StatusOr<ServiceConfig> config = LoadServiceConfig("reducer-service");
   if (!config.ok()) {
     spdlog::critical("{}", config.status().ToString());
@@ -51,8 +54,9 @@ int Main(int argc, char** argv) {
   if (config->migrate_only) return 0;
 
   std::vector<db::Statement> statements = SiteRepository::Statements();
-  for (const auto& s : ReductionRepository::Statements()) statements.push_back(s);
-  for (const auto& s : OverviewRepository::Statements()) statements.push_back(s);
+  for (const auto& s : ReductionRepository::Statements())
+    statements.push_back(s);
+  for (const auto& s : ReportRepository::Statements()) statements.push_back(s);
   for (const auto& s : ActivityRepository::Statements())
     statements.push_back(s);
   db::ConnectionPool pool(
@@ -64,9 +68,9 @@ int Main(int argc, char** argv) {
 
   SiteRepository sites(&pool);
   SiteKeyCache keys(&sites, &Clock::Real(), absl::GetFlag(FLAGS_key_cache_ttl));
-  OverviewRepository overview(&pool);
+  ReportRepository reports(&pool);
   ActivityRepository activity(&pool);
-  QueryServiceImpl query(&keys, &sites, &overview, &activity,
+  QueryServiceImpl query(&keys, &sites, &reports, &activity,
                          config->admin_token_hash);
 
   BackoffPolicy backoff{.base = absl::GetFlag(FLAGS_retry_base),
@@ -79,10 +83,11 @@ int Main(int argc, char** argv) {
                  plan_options.fail_event_name);
   }
   ReductionRepository reduction(&pool, backoff, plan_options);
-  ReducerWorker worker(&reduction,
-                       WorkerOptions{.batch_size = absl::GetFlag(FLAGS_batch_size),
-                                     .poll_interval = absl::GetFlag(FLAGS_poll_interval),
-                                     .listen_database_url = config->database_url});
+  ReducerWorker worker(
+      &reduction,
+      WorkerOptions{.batch_size = absl::GetFlag(FLAGS_batch_size),
+                    .poll_interval = absl::GetFlag(FLAGS_poll_interval),
+                    .listen_database_url = config->database_url});
   const bool reduce = absl::GetFlag(FLAGS_reduce);
   const bool serve_queries = absl::GetFlag(FLAGS_serve_queries);
   if (!reduce && !serve_queries) {
@@ -93,12 +98,12 @@ int Main(int argc, char** argv) {
   std::vector<grpc::Service*> services;
   if (serve_queries) services.push_back(&query);
 
-  absl::Status served = RunServer(
-      ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
-                    .shutdown_grace = config->shutdown_grace},
-      services, [&] {
-        if (reduce) worker.Stop();
-      });
+  absl::Status served =
+      RunServer(ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
+                              .shutdown_grace = config->shutdown_grace},
+                services, [&] {
+                  if (reduce) worker.Stop();
+                });
   if (!served.ok()) {
     spdlog::critical("{}", served.ToString());
     return 1;

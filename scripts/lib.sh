@@ -21,7 +21,8 @@ ANALYTICS_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libpqxx-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libssl-dev
-  postgresql-15 postgresql-client-15 clang-format tzdata python3-yaml
+  postgresql-15 postgresql-client-15 postgresql-15-hll clang-format tzdata
+  python3-yaml
 )
 
 # --- logging ----------------------------------------------------------------

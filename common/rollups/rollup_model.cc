@@ -13,14 +13,23 @@ namespace analytics {
 namespace {
 
 // Applies `apply` to the row of (dimension, key) in the hour and the day of
-// `at`.
+// `at`, and records `visitor_id` and `session_id` there when `ids` is set.
 void Add(RollupDeltas* rollups, int64_t site_id, Dimension dimension,
          std::string_view key, absl::Time at,
-         const std::function<void(RollupDelta&)>& apply) {
-  apply((*rollups)[RollupKey{site_id, Granularity::kHour, dimension,
-                             std::string(key), FloorHour(at)}]);
-  apply((*rollups)[RollupKey{site_id, Granularity::kDay, dimension,
-                             std::string(key), FloorDay(at)}]);
+         const std::function<void(RollupDelta&)>& apply,
+         RollupSketchIds* ids = nullptr, std::string_view visitor_id = {},
+         std::string_view session_id = {}) {
+  for (const RollupKey& row : {RollupKey{site_id, Granularity::kHour, dimension,
+                                         std::string(key), FloorHour(at)},
+                               RollupKey{site_id, Granularity::kDay, dimension,
+                                         std::string(key), FloorDay(at)}}) {
+    apply((*rollups)[row]);
+    if (ids != nullptr) {
+      RollupIds& row_ids = (*ids)[row];
+      row_ids.visitor_ids.emplace(visitor_id);
+      row_ids.session_ids.emplace(session_id);
+    }
+  }
 }
 
 }  // namespace
@@ -60,30 +69,35 @@ std::string ReferrerHost(std::string_view referrer_in) {
   return host;
 }
 
-void AddEventCounts(const EventFacts& e, RollupDeltas* rollups) {
+void AddEventCounts(const EventFacts& e, RollupDeltas* rollups,
+                    RollupSketchIds* ids) {
   const bool pageview = e.type == kPageview;
   auto count = [pageview](RollupDelta& d) {
     d.events += 1;
     d.pageviews += pageview ? 1 : 0;
   };
-  Add(rollups, e.site_id, Dimension::kOverview, "", e.occurred_at, count);
-  if (e.type == kTrack) {
-    Add(rollups, e.site_id, Dimension::kEvent, e.name, e.occurred_at, count);
-  }
-  if (pageview) {
-    Add(rollups, e.site_id, Dimension::kPage, e.path, e.occurred_at, count);
-  }
+  auto add = [&](Dimension dimension, std::string_view key) {
+    Add(rollups, e.site_id, dimension, key, e.occurred_at, count, ids,
+        e.visitor_id, e.session_id);
+  };
+  // Keep in step with event_dimension_key() (migration 0006), which the
+  // statements reading raw events use.
+  add(Dimension::kOverview, "");
+  if (e.type == kTrack) add(Dimension::kEvent, e.name);
+  if (pageview) add(Dimension::kPage, e.path);
   const std::string host = ReferrerHost(e.referrer);
   const std::pair<Dimension, std::string_view> attributed[] = {
       {Dimension::kReferrer, host},
       {Dimension::kUtmSource, e.utm_source},
       {Dimension::kUtmMedium, e.utm_medium},
       {Dimension::kUtmCampaign, e.utm_campaign},
+      {Dimension::kDevice, e.device},
+      {Dimension::kBrowser, e.browser},
+      {Dimension::kOs, e.os},
+      {Dimension::kCountry, e.country},
   };
   for (const auto& [dimension, key] : attributed) {
-    if (!key.empty()) {
-      Add(rollups, e.site_id, dimension, key, e.occurred_at, count);
-    }
+    if (!key.empty()) add(dimension, key);
   }
 }
 
@@ -133,7 +147,19 @@ std::vector<RollupMismatch> CompareRollups(const RollupDeltas& expected,
   return out;
 }
 
-std::string RollupRowsJson(const RollupDeltas& rows) {
+namespace {
+
+void IdsField(JsonWriter& json, std::string_view name,
+              const std::set<std::string>& values) {
+  json.Key(name).BeginArray();
+  for (const std::string& v : values) json.String(v);
+  json.EndArray();
+}
+
+}  // namespace
+
+std::string RollupRowsJson(const RollupDeltas& rows,
+                           const RollupSketchIds* ids) {
   JsonWriter json;
   json.BeginArray();
   for (const auto& [k, d] : rows) {
@@ -149,8 +175,14 @@ std::string RollupRowsJson(const RollupDeltas& rows) {
         .Field("visitors", d.visitors)
         .Field("sessions", d.sessions)
         .Field("bounces", d.bounces)
-        .Field("duration_us", d.duration_us)
-        .EndObject();
+        .Field("duration_us", d.duration_us);
+    if (ids != nullptr) {
+      if (auto it = ids->find(k); it != ids->end()) {
+        IdsField(json, "visitor_ids", it->second.visitor_ids);
+        IdsField(json, "session_ids", it->second.session_ids);
+      }
+    }
+    json.EndObject();
   }
   json.EndArray();
   return json.Release();

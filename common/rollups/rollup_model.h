@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -27,6 +28,10 @@ enum class Dimension : int16_t {
   kUtmSource = 4,
   kUtmMedium = 5,
   kUtmCampaign = 6,
+  kDevice = 7,
+  kBrowser = 8,
+  kOs = 9,
+  kCountry = 10,
 };
 inline constexpr int kPageview = 1;
 inline constexpr int kTrack = 2;
@@ -52,9 +57,15 @@ struct RollupDelta {
   int64_t sessions = 0;
   int64_t bounces = 0;
   int64_t duration_us = 0;
+  // The rollup audit only: distinct ids in the row's visitor and session
+  // sketches. The reducer grows sketches by ids (RollupSketchIds), not by
+  // deltas, and leaves these 0.
+  int64_t visitor_ids = 0;
+  int64_t session_ids = 0;
   bool zero() const {
     return events == 0 && pageviews == 0 && visitors == 0 && sessions == 0 &&
-           bounces == 0 && duration_us == 0;
+           bounces == 0 && duration_us == 0 && visitor_ids == 0 &&
+           session_ids == 0;
   }
   bool operator==(const RollupDelta&) const = default;
 };
@@ -62,6 +73,15 @@ struct RollupDelta {
 // Ordered: rows are written in key order, so concurrent writers lock rollup
 // rows in the same order and cannot deadlock.
 using RollupDeltas = std::map<RollupKey, RollupDelta>;
+
+// The ids a batch adds to a row's sketches (rollups.visitors_hll and
+// sessions_hll, migration 0006). Only events add ids: a sketch cannot forget
+// one, and an event's row never changes once it counted.
+struct RollupIds {
+  std::set<std::string> visitor_ids;
+  std::set<std::string> session_ids;
+};
+using RollupSketchIds = std::map<RollupKey, RollupIds>;
 
 // What an event contributes: one event (and pageview) to the overview and to
 // the dimensions it carries, in its hour and its day.
@@ -75,8 +95,17 @@ struct EventFacts {
   std::string_view utm_source;
   std::string_view utm_medium;
   std::string_view utm_campaign;
+  std::string_view device;
+  std::string_view browser;
+  std::string_view os;
+  std::string_view country;
+  std::string_view visitor_id;
+  std::string_view session_id;
 };
-void AddEventCounts(const EventFacts& event, RollupDeltas* rollups);
+// With `ids`, also records the event's visitor and session id under every
+// row it counts in.
+void AddEventCounts(const EventFacts& event, RollupDeltas* rollups,
+                    RollupSketchIds* ids = nullptr);
 
 // What a session contributes (times `sign`, -1 to withdraw an old state):
 // one session, its bounce and its duration, in the hour and day it started,
@@ -106,8 +135,10 @@ std::vector<RollupMismatch> CompareRollups(const RollupDeltas& expected,
 
 // The rows as the JSON array the rollup statements take as their one
 // parameter: site_id, granularity, dimension, key, bucket_start and the
-// counters of each row; all-zero rows are left out.
-std::string RollupRowsJson(const RollupDeltas& rows);
+// counters of each row, plus visitor_ids and session_ids arrays for rows
+// that have ids in `ids`; all-zero rows are left out.
+std::string RollupRowsJson(const RollupDeltas& rows,
+                           const RollupSketchIds* ids = nullptr);
 
 // Lowercased host of a referrer URL without "www." and port; empty when the
 // referrer is empty or has no host.

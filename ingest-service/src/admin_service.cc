@@ -40,6 +40,8 @@ v1::RollupValues ToProto(const RollupDelta& d) {
   out.set_sessions(d.sessions);
   out.set_bounces(d.bounces);
   out.set_duration_us(d.duration_us);
+  out.set_visitor_ids(d.visitor_ids);
+  out.set_session_ids(d.session_ids);
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include "common/db/channels.h"
 #include "common/json/json_writer.h"
+#include "common/rollups/rollup_model.h"
 #include "common/time/pg_time.h"
 #include "ingest-service/src/sql_queries.h"
 
@@ -28,7 +29,10 @@ std::string EncodeBatch(const EventBatch& batch) {
         .Field("user_id", e.user_id)
         .Field("path", e.path)
         .Field("title", e.title)
-        .Field("referrer", e.referrer);
+        .Field("referrer", e.referrer)
+        // The host the reducer's referrer rollups use, stored so that range
+        // edges group raw events the same way (migration 0006).
+        .Field("referrer_host", ReferrerHost(e.referrer));
     json.Key("properties").Raw(e.properties_json);
     json.Field("source", e.source)
         .Field("device", e.device)

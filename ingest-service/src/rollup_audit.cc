@@ -32,6 +32,10 @@ void AddRawEvents(pqxx::transaction_base& tx, int64_t site_id,
       const std::string utm_source = row[6].as<std::string>();
       const std::string utm_medium = row[7].as<std::string>();
       const std::string utm_campaign = row[8].as<std::string>();
+      const std::string device = row[9].as<std::string>();
+      const std::string browser = row[10].as<std::string>();
+      const std::string os = row[11].as<std::string>();
+      const std::string country = row[12].as<std::string>();
       AddEventCounts(EventFacts{.site_id = site_id,
                                 .type = row[1].as<int>(),
                                 .occurred_at = Micros(row[3]),
@@ -40,7 +44,15 @@ void AddRawEvents(pqxx::transaction_base& tx, int64_t site_id,
                                 .referrer = referrer,
                                 .utm_source = utm_source,
                                 .utm_medium = utm_medium,
-                                .utm_campaign = utm_campaign},
+                                .utm_campaign = utm_campaign,
+                                .device = device,
+                                .browser = browser,
+                                .os = os,
+                                .country = country,
+                                // Sketches are audited by SQL
+                                // (select_audit_sketches), not from ids.
+                                .visitor_id = {},
+                                .session_id = {}},
                      expected);
     }
     if (static_cast<int>(rows.size()) < kEventPage) return;
@@ -83,6 +95,20 @@ void SetVisitors(pqxx::transaction_base& tx, int64_t site_id,
   }
 }
 
+void SetSketches(pqxx::transaction_base& tx, int64_t site_id,
+                 const std::string& from, const std::string& to,
+                 RollupDeltas* expected) {
+  for (const auto& row :
+       tx.exec_prepared("select_audit_sketches", site_id, from, to)) {
+    RollupDelta& d = (*expected)[RollupKey{
+        site_id, static_cast<Granularity>(row[0].as<int>()),
+        static_cast<Dimension>(row[1].as<int>()), row[2].as<std::string>(),
+        Micros(row[3])}];
+    d.visitor_ids = row[4].as<int64_t>();
+    d.session_ids = row[5].as<int64_t>();
+  }
+}
+
 RollupDeltas StoredRows(pqxx::transaction_base& tx, int64_t site_id,
                         const std::string& from, const std::string& to) {
   RollupDeltas stored;
@@ -96,7 +122,9 @@ RollupDeltas StoredRows(pqxx::transaction_base& tx, int64_t site_id,
                     .visitors = row[6].as<int64_t>(),
                     .sessions = row[7].as<int64_t>(),
                     .bounces = row[8].as<int64_t>(),
-                    .duration_us = row[9].as<int64_t>()};
+                    .duration_us = row[9].as<int64_t>(),
+                    .visitor_ids = row[10].as<int64_t>(),
+                    .session_ids = row[11].as<int64_t>()};
   }
   return stored;
 }
@@ -114,7 +142,9 @@ std::vector<db::Statement> RollupAudit::Statements() {
           {"select_audit_events", sql::kSelectAuditEvents},
           {"select_audit_sessions", sql::kSelectAuditSessions},
           {"select_audit_visitors", sql::kSelectAuditVisitors},
+          {"select_audit_sketches", sql::kSelectAuditSketches},
           {"select_audit_rollups", sql::kSelectAuditRollups},
+          {"update_audit_sketches", sql::kUpdateAuditSketches},
           {"delete_audit_rollups", sql::kDeleteAuditRollups},
           {"insert_audit_rollups", sql::kInsertAuditRollups},
           {"delete_audit_visitor_buckets", sql::kDeleteAuditVisitorBuckets},
@@ -135,6 +165,7 @@ absl::StatusOr<RollupCheck> RollupAudit::Check(int64_t site_id, absl::Time from,
         AddRawEvents(tx, site_id, from_text, to_text, &expected);
         AddSessions(tx, site_id, from_text, to_text, &expected);
         SetVisitors(tx, site_id, from_text, to_text, &expected);
+        SetSketches(tx, site_id, from_text, to_text, &expected);
         const RollupDeltas stored = StoredRows(tx, site_id, from_text, to_text);
 
         RollupCheck check;
@@ -151,6 +182,8 @@ absl::StatusOr<RollupCheck> RollupAudit::Check(int64_t site_id, absl::Time from,
           tx.exec_prepared("delete_audit_rollups", site_id, from_text, to_text);
           tx.exec_prepared("insert_audit_rollups", site_id,
                            RollupRowsJson(expected));
+          tx.exec_prepared("update_audit_sketches", site_id, from_text,
+                           to_text);
           tx.exec_prepared("delete_audit_visitor_buckets", site_id, from_text,
                            to_text);
           tx.exec_prepared("insert_audit_visitor_buckets", site_id, from_text,

@@ -1,4 +1,4 @@
-// Page token encoding.
+// Page token encoding: the record layouts are documented in page_token.h.
 #include "reducer-service/src/page_token.h"
 
 #include "absl/strings/escaping.h"
@@ -11,9 +11,15 @@ namespace {
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kHasFrom = 1;
 constexpr uint8_t kHasTo = 2;
-// A version-1 token is at most 3 + 5 * 8 + 4 + kMaxCursorKeyBytes bytes,
-// under 1500 characters of base64; longer text is rejected unread.
-constexpr size_t kMaxTokenChars = 2048;
+// The longest version-1 records: a List method's, and GetBreakdown's.
+constexpr size_t kMaxListRecordBytes = 3 + 5 * 8 + 4 + kMaxCursorKeyBytes;
+constexpr size_t kMaxBreakdownRecordBytes =
+    2 + 3 * 8 + 2 + 8 + 4 + kMaxBreakdownKeyBytes;
+// Their unpadded base64 is at most 4 * ceil(bytes / 3) characters (1428 and
+// 2784); longer text is rejected unread.
+constexpr size_t kMaxTokenChars = 3072;
+static_assert(4 * ((kMaxListRecordBytes + 2) / 3) <= kMaxTokenChars);
+static_assert(4 * ((kMaxBreakdownRecordBytes + 2) / 3) <= kMaxTokenChars);
 // google.protobuf.Timestamp's range, 0001-01-01 to 9999-12-31 (UTC).
 constexpr int64_t kMinMicros = -62135596800LL * 1000000;
 constexpr int64_t kMaxMicros = 253402300799LL * 1000000 + 999999;
@@ -128,6 +134,85 @@ bool IsTextKey(std::string_view s) {
   return true;
 }
 
+struct BreakdownToken {
+  BreakdownFilter filter;
+  BreakdownCursor after;
+};
+
+std::string Text(const Writer& out) {
+  return absl::WebSafeBase64Escape(
+      absl::string_view(out.str().data(), out.str().size()));
+}
+
+// The record `text` spells, past its version and kind bytes (`*kind`), once
+// the text is the canonical base64 of a version-1 record.
+absl::Status Open(std::string_view text, std::string* body, uint8_t* kind) {
+  if (text.empty() || text.size() > kMaxTokenChars) return Malformed();
+  const absl::string_view encoded(text.data(), text.size());
+  std::string bytes;
+  // Only the canonical (unpadded) spelling: one token, one text.
+  if (!absl::WebSafeBase64Unescape(encoded, &bytes) ||
+      absl::WebSafeBase64Escape(bytes) != encoded) {
+    return Malformed();
+  }
+  Reader in(bytes);
+  uint8_t version = 0;
+  if (!in.U8(&version) || !in.U8(kind)) return Malformed();
+  if (version != kVersion) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_token: version ", version, " is not supported; start over"));
+  }
+  body->assign(bytes, 2);
+  return absl::OkStatus();
+}
+
+bool IsListKind(uint8_t kind) {
+  return kind >= static_cast<uint8_t>(ListKind::kEvents) &&
+         kind <= static_cast<uint8_t>(ListKind::kVisitors);
+}
+
+// A u32 byte length, then that many bytes: at most `max`, UTF-8, no NUL.
+bool ReadKey(Reader& in, size_t max, std::string* key) {
+  uint32_t length = 0;
+  return in.U32(&length) && length <= max && in.Bytes(length, key) &&
+         IsTextKey(*key);
+}
+
+// The rest of a List method's record, to its end; token->kind is set.
+bool ReadListBody(Reader& in, PageToken* token) {
+  uint8_t flags = 0;
+  if (!in.U8(&flags) || (flags & ~(kHasFrom | kHasTo)) != 0) return false;
+  if (!in.I64(&token->filter.site_id)) return false;
+  if ((flags & kHasFrom) != 0 && !ReadTime(in, &token->filter.from.emplace())) {
+    return false;
+  }
+  if ((flags & kHasTo) != 0 && !ReadTime(in, &token->filter.to.emplace())) {
+    return false;
+  }
+  if (!ReadTime(in, &token->after.time)) return false;
+  if (token->kind == ListKind::kEvents) {
+    if (!in.I64(&token->after.event_id)) return false;
+  } else if (!ReadKey(in, kMaxCursorKeyBytes, &token->after.key)) {
+    return false;
+  }
+  return in.done();
+}
+
+// The rest of a GetBreakdown record, to its end.
+bool ReadBreakdownBody(Reader& in, BreakdownToken* token) {
+  uint8_t dimension = 0, sort_by = 0;
+  if (!in.I64(&token->filter.site_id) || !ReadTime(in, &token->filter.from) ||
+      !ReadTime(in, &token->filter.to) || !in.U8(&dimension) ||
+      dimension == 0 || !in.U8(&sort_by) || !in.I64(&token->after.value) ||
+      token->after.value < 0 ||
+      !ReadKey(in, kMaxBreakdownKeyBytes, &token->after.key)) {
+    return false;
+  }
+  token->filter.dimension = dimension;
+  token->filter.sort_by = sort_by;
+  return in.done();
+}
+
 }  // namespace
 
 std::string EncodePageToken(const PageToken& token) {
@@ -140,8 +225,9 @@ std::string EncodePageToken(const PageToken& token) {
   if (token.filter.from.has_value()) {
     out.I64(absl::ToUnixMicros(*token.filter.from));
   }
-  if (token.filter.to.has_value())
+  if (token.filter.to.has_value()) {
     out.I64(absl::ToUnixMicros(*token.filter.to));
+  }
   out.I64(absl::ToUnixMicros(token.after.time));
   if (token.kind == ListKind::kEvents) {
     out.I64(token.after.event_id);
@@ -149,52 +235,28 @@ std::string EncodePageToken(const PageToken& token) {
     out.U32(static_cast<uint32_t>(token.after.key.size()));
     out.Bytes(token.after.key);
   }
-  return absl::WebSafeBase64Escape(
-      absl::string_view(out.str().data(), out.str().size()));
+  return Text(out);
 }
 
 absl::StatusOr<PageToken> DecodePageToken(std::string_view text) {
-  if (text.empty() || text.size() > kMaxTokenChars) return Malformed();
-  const absl::string_view encoded(text.data(), text.size());
-  std::string bytes;
-  // Only the canonical (unpadded) spelling: one token, one text.
-  if (!absl::WebSafeBase64Unescape(encoded, &bytes) ||
-      absl::WebSafeBase64Escape(bytes) != encoded) {
-    return Malformed();
+  std::string body;
+  uint8_t kind = 0;
+  if (absl::Status opened = Open(text, &body, &kind); !opened.ok()) {
+    return opened;
   }
-  Reader in(bytes);
-  uint8_t version = 0, kind = 0, flags = 0;
-  if (!in.U8(&version) || !in.U8(&kind) || !in.U8(&flags)) return Malformed();
-  if (version != kVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_token: version ", version, " is not supported; start over"));
-  }
-  if (kind < static_cast<uint8_t>(ListKind::kEvents) ||
-      kind > static_cast<uint8_t>(ListKind::kVisitors) ||
-      (flags & ~(kHasFrom | kHasTo)) != 0) {
-    return Malformed();
-  }
-  PageToken token;
-  token.kind = static_cast<ListKind>(kind);
-  if (!in.I64(&token.filter.site_id)) return Malformed();
-  if ((flags & kHasFrom) != 0 && !ReadTime(in, &token.filter.from.emplace())) {
-    return Malformed();
-  }
-  if ((flags & kHasTo) != 0 && !ReadTime(in, &token.filter.to.emplace())) {
-    return Malformed();
-  }
-  if (!ReadTime(in, &token.after.time)) return Malformed();
-  if (token.kind == ListKind::kEvents) {
-    if (!in.I64(&token.after.event_id)) return Malformed();
-  } else {
-    uint32_t length = 0;
-    if (!in.U32(&length) || length > kMaxCursorKeyBytes ||
-        !in.Bytes(length, &token.after.key) || !IsTextKey(token.after.key)) {
-      return Malformed();
+  Reader in(body);
+  if (IsListKind(kind)) {
+    PageToken token;
+    token.kind = static_cast<ListKind>(kind);
+    if (ReadListBody(in, &token)) return token;
+  } else if (kind == static_cast<uint8_t>(ListKind::kBreakdown)) {
+    BreakdownToken other;
+    if (ReadBreakdownBody(in, &other)) {
+      return absl::InvalidArgumentError(
+          "page_token: was issued by GetBreakdown, not a List method");
     }
   }
-  if (!in.done()) return Malformed();
-  return token;
+  return Malformed();
 }
 
 absl::StatusOr<std::optional<PageCursor>> CursorFromPageToken(
@@ -216,6 +278,65 @@ absl::StatusOr<std::optional<PageCursor>> CursorFromPageToken(
         "every page");
   }
   return std::optional<PageCursor>(std::move(token->after));
+}
+
+std::string EncodeBreakdownToken(const BreakdownFilter& filter,
+                                 const BreakdownCursor& after) {
+  Writer out;
+  out.U8(kVersion);
+  out.U8(static_cast<uint8_t>(ListKind::kBreakdown));
+  out.I64(filter.site_id);
+  out.I64(absl::ToUnixMicros(filter.from));
+  out.I64(absl::ToUnixMicros(filter.to));
+  out.U8(static_cast<uint8_t>(filter.dimension));
+  out.U8(static_cast<uint8_t>(filter.sort_by));
+  out.I64(after.value);
+  out.U32(static_cast<uint32_t>(after.key.size()));
+  out.Bytes(after.key);
+  return Text(out);
+}
+
+absl::StatusOr<std::optional<BreakdownCursor>> BreakdownCursorFromToken(
+    std::string_view text, const BreakdownFilter& filter) {
+  if (text.empty()) return std::nullopt;
+  std::string body;
+  uint8_t kind = 0;
+  if (absl::Status opened = Open(text, &body, &kind); !opened.ok()) {
+    return opened;
+  }
+  Reader in(body);
+  BreakdownToken token;
+  if (kind == static_cast<uint8_t>(ListKind::kBreakdown)) {
+    if (!ReadBreakdownBody(in, &token)) return Malformed();
+  } else if (IsListKind(kind)) {
+    PageToken other;
+    other.kind = static_cast<ListKind>(kind);
+    if (!ReadListBody(in, &other)) return Malformed();
+    return absl::InvalidArgumentError(
+        "page_token: was issued by a List method, not GetBreakdown");
+  } else {
+    return Malformed();
+  }
+  if (token.filter.site_id != filter.site_id) {
+    return absl::InvalidArgumentError(
+        "page_token: was issued for another site_id");
+  }
+  if (token.filter.from != filter.from || token.filter.to != filter.to) {
+    return absl::InvalidArgumentError(
+        "page_token: was issued for another from/to; pass the same range on "
+        "every page");
+  }
+  if (token.filter.dimension != filter.dimension) {
+    return absl::InvalidArgumentError(
+        "page_token: was issued for another dimension; pass the same "
+        "dimension on every page");
+  }
+  if (token.filter.sort_by != filter.sort_by) {
+    return absl::InvalidArgumentError(
+        "page_token: was issued for another sort_by; pass the same sort_by "
+        "on every page");
+  }
+  return std::optional<BreakdownCursor>(std::move(token.after));
 }
 
 }  // namespace analytics::reducer

@@ -22,6 +22,10 @@ constexpr absl::Duration kMaxRange = absl::Hours(24 * 3653);
 constexpr int kMaxBuckets = 5000;
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 1000;
+constexpr int kDefaultBreakdownLimit = 100;
+constexpr int kMaxBreakdownLimit = 1000;
+// GetDashboardSummary's top lists.
+constexpr int kDashboardTop = 10;
 
 v1::Metrics ToMetrics(const RangeTotals& t) {
   v1::Metrics m;
@@ -130,7 +134,83 @@ std::string EndPage(const PageQuery& query, ListKind kind,
                                    .after = CursorAfter(rows->back())});
 }
 
+void ToPoint(const Bucket& bucket, const RangeTotals& totals,
+             v1::TimeseriesPoint* point) {
+  *point->mutable_bucket_start() = ToProtoTimestamp(bucket.start);
+  *point->mutable_from() = ToProtoTimestamp(bucket.range.from);
+  *point->mutable_to() = ToProtoTimestamp(bucket.range.to);
+  *point->mutable_metrics() = ToMetrics(totals);
+}
+
+void ToRow(const BreakdownValues& values, v1::BreakdownRow* row) {
+  row->set_key(values.key);
+  row->set_events(values.events);
+  row->set_pageviews(values.pageviews);
+  row->set_visitors(values.visitors);
+  row->set_sessions(values.sessions);
+}
+
 }  // namespace
+
+absl::StatusOr<BreakdownKind> ParseDimension(v1::Dimension dimension) {
+  using Source = BreakdownKind::Source;
+  switch (dimension) {
+    case v1::DIMENSION_PAGE:
+      return BreakdownKind{Source::kEvents, Dimension::kPage};
+    case v1::DIMENSION_ENTRY_PAGE:
+      return BreakdownKind{Source::kEntryPage, Dimension::kPage};
+    case v1::DIMENSION_EXIT_PAGE:
+      return BreakdownKind{Source::kExitPage, Dimension::kPage};
+    case v1::DIMENSION_REFERRER:
+      return BreakdownKind{Source::kEvents, Dimension::kReferrer};
+    case v1::DIMENSION_UTM_SOURCE:
+      return BreakdownKind{Source::kEvents, Dimension::kUtmSource};
+    case v1::DIMENSION_UTM_MEDIUM:
+      return BreakdownKind{Source::kEvents, Dimension::kUtmMedium};
+    case v1::DIMENSION_UTM_CAMPAIGN:
+      return BreakdownKind{Source::kEvents, Dimension::kUtmCampaign};
+    case v1::DIMENSION_EVENT:
+      return BreakdownKind{Source::kEvents, Dimension::kEvent};
+    case v1::DIMENSION_DEVICE:
+      return BreakdownKind{Source::kEvents, Dimension::kDevice};
+    case v1::DIMENSION_BROWSER:
+      return BreakdownKind{Source::kEvents, Dimension::kBrowser};
+    case v1::DIMENSION_OS:
+      return BreakdownKind{Source::kEvents, Dimension::kOs};
+    case v1::DIMENSION_COUNTRY:
+      return BreakdownKind{Source::kEvents, Dimension::kCountry};
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dimension: set one of DIMENSION_PAGE .. DIMENSION_COUNTRY (got ",
+          static_cast<int>(dimension), ")"));
+  }
+}
+
+absl::StatusOr<BreakdownMetric> ParseBreakdownMetric(
+    v1::BreakdownMetric metric) {
+  switch (metric) {
+    case v1::BREAKDOWN_METRIC_UNSPECIFIED:
+    case v1::BREAKDOWN_METRIC_VISITORS:
+      return BreakdownMetric::kVisitors;
+    case v1::BREAKDOWN_METRIC_EVENTS:
+      return BreakdownMetric::kEvents;
+    case v1::BREAKDOWN_METRIC_PAGEVIEWS:
+      return BreakdownMetric::kPageviews;
+    case v1::BREAKDOWN_METRIC_SESSIONS:
+      return BreakdownMetric::kSessions;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("sort_by: unknown metric ", static_cast<int>(metric)));
+  }
+}
+
+absl::StatusOr<int> ParseBreakdownLimit(int32_t limit) {
+  if (limit < 0 || limit > kMaxBreakdownLimit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit: must be between 0 and ", kMaxBreakdownLimit));
+  }
+  return limit == 0 ? kDefaultBreakdownLimit : limit;
+}
 
 absl::Status ParseRange(const google::protobuf::Timestamp& from, bool has_from,
                         const google::protobuf::Timestamp& to, bool has_to,
@@ -231,15 +311,40 @@ absl::Status QueryServiceImpl::AuthorizeRead(const grpc::ServerContext& context,
   return absl::OkStatus();
 }
 
+template <typename Request>
+absl::Status QueryServiceImpl::AuthorizeRange(
+    const grpc::ServerContext& context, const Request& request,
+    absl::Time* from, absl::Time* to) {
+  if (absl::Status s = AuthorizeRead(context, request.site_id()); !s.ok()) {
+    return s;
+  }
+  return ParseRange(request.from(), request.has_from(), request.to(),
+                    request.has_to(), from, to);
+}
+
+absl::StatusOr<std::vector<Bucket>> QueryServiceImpl::PlanSeries(
+    int64_t site_id, absl::Time from, absl::Time to, v1::Interval interval,
+    std::string* zone_name) {
+  absl::StatusOr<Interval> parsed = ParseInterval(interval);
+  if (!parsed.ok()) return parsed.status();
+  if (zone_name->empty()) {
+    absl::StatusOr<SiteRecord> site = sites_->GetById(site_id);
+    if (!site.ok()) return site.status();
+    *zone_name = site->time_zone;
+  }
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(*zone_name, &zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("time_zone: unknown IANA time zone '", *zone_name, "'"));
+  }
+  return PlanBuckets(from, to, *parsed, zone, kMaxBuckets);
+}
+
 grpc::Status QueryServiceImpl::GetOverview(
     grpc::ServerContext* context, const v1::GetOverviewRequest* request,
     v1::Overview* response) {
-  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
   absl::Time from, to;
-  if (absl::Status s = ParseRange(request->from(), request->has_from(),
-                                  request->to(), request->has_to(), &from, &to);
+  if (absl::Status s = AuthorizeRange(*context, *request, &from, &to);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -248,7 +353,7 @@ grpc::Status QueryServiceImpl::GetOverview(
     plans.push_back(PlanRange(from - (to - from), from));
   }
   absl::StatusOr<OverviewSnapshot> snapshot =
-      overview_->Read(request->site_id(), plans, TimeLeft(*context));
+      reports_->Read(request->site_id(), plans, TimeLeft(*context));
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   const v1::Metrics current = ToMetrics(snapshot->ranges[0]);
   response->set_events(current.events());
@@ -270,30 +375,14 @@ grpc::Status QueryServiceImpl::GetOverview(
 grpc::Status QueryServiceImpl::GetTimeseries(
     grpc::ServerContext* context, const v1::GetTimeseriesRequest* request,
     v1::Timeseries* response) {
-  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
   absl::Time from, to;
-  if (absl::Status s = ParseRange(request->from(), request->has_from(),
-                                  request->to(), request->has_to(), &from, &to);
+  if (absl::Status s = AuthorizeRange(*context, *request, &from, &to);
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  absl::StatusOr<Interval> interval = ParseInterval(request->interval());
-  if (!interval.ok()) return ToGrpcStatus(interval.status());
   std::string zone_name = request->time_zone();
-  if (zone_name.empty()) {
-    absl::StatusOr<SiteRecord> site = sites_->GetById(request->site_id());
-    if (!site.ok()) return ToGrpcStatus(site.status());
-    zone_name = site->time_zone;
-  }
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(zone_name, &zone)) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("time_zone: unknown IANA time zone '", zone_name, "'")));
-  }
   absl::StatusOr<std::vector<Bucket>> buckets =
-      PlanBuckets(from, to, *interval, zone, kMaxBuckets);
+      PlanSeries(request->site_id(), from, to, request->interval(), &zone_name);
   if (!buckets.ok()) return ToGrpcStatus(buckets.status());
   std::vector<RangePlan> plans;
   plans.reserve(buckets->size());
@@ -301,19 +390,151 @@ grpc::Status QueryServiceImpl::GetTimeseries(
     plans.push_back(PlanRange(b.range.from, b.range.to));
   }
   absl::StatusOr<OverviewSnapshot> snapshot =
-      overview_->Read(request->site_id(), plans, TimeLeft(*context));
+      reports_->Read(request->site_id(), plans, TimeLeft(*context));
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   for (size_t i = 0; i < buckets->size(); ++i) {
-    const Bucket& b = (*buckets)[i];
-    v1::TimeseriesPoint* point = response->add_points();
-    *point->mutable_bucket_start() = ToProtoTimestamp(b.start);
-    *point->mutable_from() = ToProtoTimestamp(b.range.from);
-    *point->mutable_to() = ToProtoTimestamp(b.range.to);
-    *point->mutable_metrics() = ToMetrics(snapshot->ranges[i]);
+    ToPoint((*buckets)[i], snapshot->ranges[i], response->add_points());
   }
   response->set_time_zone(zone_name);
   response->set_pending_events(snapshot->pending_events);
   *response->mutable_as_of() = ToProtoTimestamp(snapshot->as_of);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetBreakdown(
+    grpc::ServerContext* context, const v1::GetBreakdownRequest* request,
+    v1::Breakdown* response) {
+  BreakdownQuery query;
+  query.site_id = request->site_id();
+  if (absl::Status s =
+          AuthorizeRange(*context, *request, &query.from, &query.to);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<BreakdownKind> kind = ParseDimension(request->dimension());
+  if (!kind.ok()) return ToGrpcStatus(kind.status());
+  query.kind = *kind;
+  absl::StatusOr<BreakdownMetric> sort_by =
+      ParseBreakdownMetric(request->sort_by());
+  if (!sort_by.ok()) return ToGrpcStatus(sort_by.status());
+  query.sort_by = *sort_by;
+  absl::StatusOr<int> limit = ParseBreakdownLimit(request->limit());
+  if (!limit.ok()) return ToGrpcStatus(limit.status());
+  // One extra row tells whether another page follows.
+  query.limit = *limit + 1;
+  const BreakdownFilter filter{.site_id = query.site_id,
+                               .from = query.from,
+                               .to = query.to,
+                               .dimension = request->dimension(),
+                               .sort_by = static_cast<int>(query.sort_by)};
+  absl::StatusOr<std::optional<BreakdownCursor>> after =
+      BreakdownCursorFromToken(request->page_token(), filter);
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  query.after = std::move(*after);
+
+  absl::StatusOr<BreakdownPage> page =
+      reports_->ReadBreakdown(query, TimeLeft(*context));
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  if (page->rows.size() > static_cast<size_t>(*limit)) {
+    page->rows.resize(*limit);
+    const BreakdownValues& last = page->rows.back();
+    response->set_next_page_token(EncodeBreakdownToken(
+        filter, BreakdownCursor{.value = last.sort_value, .key = last.key}));
+  }
+  for (const BreakdownValues& row : page->rows) {
+    ToRow(row, response->add_rows());
+  }
+  response->set_pending_events(page->pending_events);
+  *response->mutable_as_of() = ToProtoTimestamp(page->as_of);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetEventPropertyBreakdown(
+    grpc::ServerContext* context,
+    const v1::GetEventPropertyBreakdownRequest* request,
+    v1::EventPropertyBreakdown* response) {
+  PropertyQuery query;
+  query.site_id = request->site_id();
+  if (absl::Status s =
+          AuthorizeRange(*context, *request, &query.from, &query.to);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (request->event_name().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("event_name: is required"));
+  }
+  if (request->property_key().empty()) {
+    return ToGrpcStatus(
+        absl::InvalidArgumentError("property_key: is required"));
+  }
+  absl::StatusOr<int> limit = ParseBreakdownLimit(request->limit());
+  if (!limit.ok()) return ToGrpcStatus(limit.status());
+  query.event_name = request->event_name();
+  query.property_key = request->property_key();
+  query.limit = *limit;
+  absl::StatusOr<PropertyBreakdown> values =
+      reports_->ReadProperties(query, TimeLeft(*context));
+  if (!values.ok()) return ToGrpcStatus(values.status());
+  for (const PropertyValueCount& v : values->rows) {
+    v1::PropertyValueRow* row = response->add_rows();
+    row->set_value(v.value);
+    row->set_events(v.events);
+    row->set_visitors(v.visitors);
+    row->set_sessions(v.sessions);
+  }
+  response->set_events(values->events);
+  response->set_pending_events(values->pending_events);
+  *response->mutable_as_of() = ToProtoTimestamp(values->as_of);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetDashboardSummary(
+    grpc::ServerContext* context, const v1::GetDashboardSummaryRequest* request,
+    v1::DashboardSummary* response) {
+  absl::Time from, to;
+  if (absl::Status s = AuthorizeRange(*context, *request, &from, &to);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  std::string zone_name = request->time_zone();
+  absl::StatusOr<std::vector<Bucket>> buckets =
+      PlanSeries(request->site_id(), from, to, request->interval(), &zone_name);
+  if (!buckets.ok()) return ToGrpcStatus(buckets.status());
+  std::vector<RangePlan> plans = {PlanRange(from, to)};
+  for (const Bucket& b : *buckets) {
+    plans.push_back(PlanRange(b.range.from, b.range.to));
+  }
+  const Dimension tops[] = {Dimension::kPage, Dimension::kReferrer,
+                            Dimension::kUtmSource, Dimension::kEvent};
+  std::vector<BreakdownQuery> breakdowns;
+  for (Dimension d : tops) {
+    BreakdownQuery q;
+    q.site_id = request->site_id();
+    q.from = from;
+    q.to = to;
+    q.kind = BreakdownKind{BreakdownKind::Source::kEvents, d};
+    q.limit = kDashboardTop;
+    breakdowns.push_back(std::move(q));
+  }
+  absl::StatusOr<DashboardSnapshot> snapshot = reports_->ReadDashboard(
+      request->site_id(), plans, breakdowns, TimeLeft(*context));
+  if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+  const OverviewSnapshot& overview = snapshot->overview;
+  *response->mutable_overview() = ToMetrics(overview.ranges[0]);
+  for (size_t i = 0; i < buckets->size(); ++i) {
+    ToPoint((*buckets)[i], overview.ranges[i + 1], response->add_points());
+  }
+  response->set_time_zone(zone_name);
+  google::protobuf::RepeatedPtrField<v1::BreakdownRow>* lists[] = {
+      response->mutable_top_pages(), response->mutable_top_referrers(),
+      response->mutable_top_utm_sources(), response->mutable_top_events()};
+  for (size_t i = 0; i < snapshot->breakdowns.size(); ++i) {
+    for (const BreakdownValues& row : snapshot->breakdowns[i].rows) {
+      ToRow(row, lists[i]->Add());
+    }
+  }
+  response->set_pending_events(overview.pending_events);
+  *response->mutable_as_of() = ToProtoTimestamp(overview.as_of);
   return grpc::Status::OK;
 }
 

@@ -10,18 +10,18 @@
 #include "analytics/v1/query.grpc.pb.h"
 #include "common/sites/site_repository.h"
 #include "reducer-service/src/activity_repository.h"
-#include "reducer-service/src/overview_repository.h"
+#include "reducer-service/src/report_repository.h"
 
 namespace analytics::reducer {
 
 class QueryServiceImpl final : public v1::QueryService::Service {
  public:
   QueryServiceImpl(SiteKeyCache* keys, SiteRepository* sites,
-                   OverviewRepository* overview, ActivityRepository* activity,
+                   ReportRepository* reports, ActivityRepository* activity,
                    std::string admin_token_hash)
       : keys_(keys),
         sites_(sites),
-        overview_(overview),
+        reports_(reports),
         activity_(activity),
         admin_token_hash_(std::move(admin_token_hash)) {}
 
@@ -31,6 +31,17 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status GetTimeseries(grpc::ServerContext* context,
                              const v1::GetTimeseriesRequest* request,
                              v1::Timeseries* response) override;
+  grpc::Status GetBreakdown(grpc::ServerContext* context,
+                            const v1::GetBreakdownRequest* request,
+                            v1::Breakdown* response) override;
+  grpc::Status GetEventPropertyBreakdown(
+      grpc::ServerContext* context,
+      const v1::GetEventPropertyBreakdownRequest* request,
+      v1::EventPropertyBreakdown* response) override;
+  grpc::Status GetDashboardSummary(
+      grpc::ServerContext* context,
+      const v1::GetDashboardSummaryRequest* request,
+      v1::DashboardSummary* response) override;
   grpc::Status ListEvents(grpc::ServerContext* context,
                           const v1::ListEventsRequest* request,
                           v1::ListEventsResponse* response) override;
@@ -47,10 +58,21 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   // unknown site asked by the admin.
   absl::Status AuthorizeRead(const grpc::ServerContext& context,
                              int64_t site_id);
+  // AuthorizeRead, then ParseRange of the request's [from, to).
+  template <typename Request>
+  absl::Status AuthorizeRange(const grpc::ServerContext& context,
+                              const Request& request, absl::Time* from,
+                              absl::Time* to);
+  // The zone of a request: `requested` or the site's setting; the buckets of
+  // [from, to) in it. INVALID_ARGUMENT naming interval or time_zone.
+  absl::StatusOr<std::vector<Bucket>> PlanSeries(int64_t site_id,
+                                                 absl::Time from, absl::Time to,
+                                                 v1::Interval interval,
+                                                 std::string* zone_name);
 
   SiteKeyCache* const keys_;
   SiteRepository* const sites_;
-  OverviewRepository* const overview_;
+  ReportRepository* const reports_;
   ActivityRepository* const activity_;
   const std::string admin_token_hash_;
 };
@@ -74,6 +96,19 @@ absl::Status ParseOptionalRange(const google::protobuf::Timestamp& from,
 // The rows of one List page: page_size 0 means 50, at most 1000;
 // INVALID_ARGUMENT naming page_size otherwise.
 absl::StatusOr<int> ParsePageSize(int32_t page_size);
+
+// What GetBreakdown's `dimension` reads; INVALID_ARGUMENT naming dimension
+// for DIMENSION_UNSPECIFIED or an unknown value.
+absl::StatusOr<BreakdownKind> ParseDimension(v1::Dimension dimension);
+
+// GetBreakdown's sort_by (unspecified: visitors); INVALID_ARGUMENT naming
+// sort_by for an unknown value.
+absl::StatusOr<BreakdownMetric> ParseBreakdownMetric(
+    v1::BreakdownMetric metric);
+
+// A breakdown's row limit: 0 means 100, at most 1000; INVALID_ARGUMENT
+// naming limit otherwise.
+absl::StatusOr<int> ParseBreakdownLimit(int32_t limit);
 
 // Fills `out` from a stored flat JSON object of properties (string, number,
 // bool or null values, as Ingest stores them). INTERNAL if it is not one.

@@ -81,7 +81,8 @@ void MergeInto(Session& a, const Session& b) {
   a.events += b.events;
 }
 
-void AddEvent(const ReducerEvent& e, RollupDeltas* rollups) {
+void AddEvent(const ReducerEvent& e, RollupDeltas* rollups,
+              RollupSketchIds* ids) {
   AddEventCounts(EventFacts{.site_id = e.site_id,
                             .type = e.type,
                             .occurred_at = e.occurred_at,
@@ -90,8 +91,14 @@ void AddEvent(const ReducerEvent& e, RollupDeltas* rollups) {
                             .referrer = e.referrer,
                             .utm_source = e.utm_source,
                             .utm_medium = e.utm_medium,
-                            .utm_campaign = e.utm_campaign},
-                 rollups);
+                            .utm_campaign = e.utm_campaign,
+                            .device = e.device,
+                            .browser = e.browser,
+                            .os = e.os,
+                            .country = e.country,
+                            .visitor_id = e.visitor_id,
+                            .session_id = e.session_id},
+                 rollups, ids);
 }
 
 void AddSession(const Session& s, int sign, RollupDeltas* rollups) {
@@ -189,7 +196,7 @@ BatchPlan PlanBatch(const std::vector<ReducerEvent>& events,
     }
     if (e.bot) continue;
     by_session[{e.site_id, e.session_id}].push_back(&e);
-    AddEvent(e, &plan.rollups);
+    AddEvent(e, &plan.rollups, &plan.sketch_ids);
     buckets.insert({e.site_id, Granularity::kHour, FloorHour(e.occurred_at),
                     e.visitor_id});
     buckets.insert(

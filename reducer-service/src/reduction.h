@@ -118,6 +118,8 @@ struct FailedEvent {
 
 struct BatchPlan {
   RollupDeltas rollups;
+  // The ids the events add to the sketches of their rollup rows.
+  RollupSketchIds sketch_ids;
   std::vector<SessionKey> session_deletes;
   std::vector<Session> session_upserts;
   // Sorted and unique.

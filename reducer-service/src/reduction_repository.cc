@@ -251,7 +251,8 @@ std::string VisitorsJson(const std::vector<VisitorUpdate>& visitors) {
 
 // Locks the existing rows in key order, updates them in place and inserts
 // the rest (see lock_rollups.sql for why this is not one upsert).
-void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups) {
+void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups,
+                  const RollupSketchIds& ids) {
   if (rollups.empty()) return;
   RollupDeltas existing, missing;
   std::set<RollupKey> stored;
@@ -266,9 +267,9 @@ void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups) {
     (stored.contains(key) ? existing : missing).emplace(key, delta);
   }
   if (!existing.empty())
-    tx.exec_prepared("update_rollups", RollupRowsJson(existing));
+    tx.exec_prepared("update_rollups", RollupRowsJson(existing, &ids));
   if (!missing.empty())
-    tx.exec_prepared("upsert_rollups", RollupRowsJson(missing));
+    tx.exec_prepared("upsert_rollups", RollupRowsJson(missing, &ids));
 }
 
 double UnitRandom() {
@@ -352,7 +353,7 @@ absl::Status ReductionRepository::Reduce(const ClaimSpec& spec,
     if (!plan.visitors.empty()) {
       tx.exec_prepared("upsert_visitors", VisitorsJson(plan.visitors));
     }
-    WriteRollups(tx, plan.rollups);
+    WriteRollups(tx, plan.rollups, plan.sketch_ids);
     MarkFailed(tx, plan.failed, attempts, backoff_, result);
 
     std::set<std::pair<int64_t, int64_t>> failed;

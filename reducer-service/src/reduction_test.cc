@@ -59,6 +59,14 @@ const char* DimensionName(Dimension d) {
       return "utm_medium";
     case Dimension::kUtmCampaign:
       return "utm_campaign";
+    case Dimension::kDevice:
+      return "device";
+    case Dimension::kBrowser:
+      return "browser";
+    case Dimension::kOs:
+      return "os";
+    case Dimension::kCountry:
+      return "country";
   }
   return "?";
 }

@@ -82,6 +82,7 @@ NOT_IN_IMAGE_BUILD = {
     "libgmock-dev": "tests only (BUILD_TESTING=OFF)",
     "postgresql-15": "local stack and tests",
     "postgresql-client-15": "local stack and tests",
+    "postgresql-15-hll": "a server extension (migration 0006), not linked",
     "clang-format": "formatting",
     "python3-yaml": "this check",
     "tzdata": "runtime stage",

@@ -3,7 +3,7 @@
 // DEADLINE_EXCEEDED, and a call whose deadline has passed does no work.
 #include "common/db/connection_pool.h"
 #include "gtest/gtest.h"
-#include "reducer-service/src/overview_repository.h"
+#include "reducer-service/src/report_repository.h"
 #include "tests/support/test_database.h"
 
 namespace analytics::testing {
@@ -13,7 +13,7 @@ TEST(DeadlineTest, StatementsStopAtTheCallersDeadline) {
   absl::StatusOr<std::unique_ptr<TestDatabase>> db = TestDatabase::Create();
   ASSERT_TRUE(db.ok()) << db.status();
   db::ConnectionPool pool(db::PoolOptions{.url = (*db)->url(), .size = 1},
-                          reducer::OverviewRepository::Statements());
+                          reducer::ReportRepository::Statements());
   const absl::Time started = absl::Now();
   absl::Status slow =
       pool.RunTransaction("slow", [](pqxx::transaction_base& tx) {
@@ -33,7 +33,7 @@ TEST(DeadlineTest, StatementsStopAtTheCallersDeadline) {
       });
   EXPECT_TRUE(next.ok()) << next;
 
-  reducer::OverviewRepository overview(&pool);
+  reducer::ReportRepository overview(&pool);
   const absl::Time t = absl::Now();
   absl::StatusOr<reducer::OverviewSnapshot> late = overview.Read(
       1, {reducer::PlanRange(t - absl::Hours(1), t)}, -absl::Milliseconds(1));

@@ -16,7 +16,7 @@ std::vector<db::Statement> AllStatements() {
                            ingest::FailedEventRepository::Statements(),
                            ingest::RollupAudit::Statements(),
                            reducer::ReductionRepository::Statements(),
-                           reducer::OverviewRepository::Statements(),
+                           reducer::ReportRepository::Statements(),
                            reducer::ActivityRepository::Statements()}) {
     all.insert(all.end(), list.begin(), list.end());
   }
@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start() {
       stack->sites_.get(), stack->failed_.get(), stack->audit_.get(),
       HashKey(kAdminToken));
   stack->overview_ =
-      std::make_unique<reducer::OverviewRepository>(stack->pool_.get());
+      std::make_unique<reducer::ReportRepository>(stack->pool_.get());
   stack->activity_ =
       std::make_unique<reducer::ActivityRepository>(stack->pool_.get());
   stack->query_ = std::make_unique<reducer::QueryServiceImpl>(

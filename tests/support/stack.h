@@ -20,10 +20,10 @@
 #include "ingest-service/src/event_repository.h"
 #include "ingest-service/src/ingest_service.h"
 #include "reducer-service/src/activity_repository.h"
-#include "reducer-service/src/overview_repository.h"
 #include "reducer-service/src/query_service.h"
 #include "reducer-service/src/reducer_worker.h"
 #include "reducer-service/src/reduction_repository.h"
+#include "reducer-service/src/report_repository.h"
 #include "tests/support/test_database.h"
 
 namespace analytics::testing {
@@ -86,7 +86,7 @@ class ServiceStack {
   std::unique_ptr<ingest::FailedEventRepository> failed_;
   std::unique_ptr<ingest::RollupAudit> audit_;
   std::unique_ptr<ingest::AdminServiceImpl> admin_;
-  std::unique_ptr<reducer::OverviewRepository> overview_;
+  std::unique_ptr<reducer::ReportRepository> overview_;
   std::unique_ptr<reducer::ActivityRepository> activity_;
   std::unique_ptr<reducer::QueryServiceImpl> query_;
   std::unique_ptr<grpc::Server> server_;

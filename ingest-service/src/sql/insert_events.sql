@@ -9,18 +9,19 @@ WITH input AS (
   FROM jsonb_to_recordset($2::jsonb) AS x(
     client_event_id text, type smallint, name text, occurred_at timestamptz,
     visitor_id text, session_id text, user_id text, path text, title text,
-    referrer text, properties jsonb, source text, device text, browser text,
+    referrer text, referrer_host text, properties jsonb, source text,
+    device text, browser text,
     os text, country text, utm_source text, utm_medium text,
     utm_campaign text, user_agent text, bot boolean)
 ), stored AS (
   INSERT INTO events (
     site_id, client_event_id, type, name, occurred_at, received_at,
-    visitor_id, session_id, user_id, path, title, referrer, properties,
-    source, device, browser, os, country, utm_source, utm_medium,
+    visitor_id, session_id, user_id, path, title, referrer, referrer_host,
+    properties, source, device, browser, os, country, utm_source, utm_medium,
     utm_campaign, user_agent, bot)
   SELECT $1, nullif(client_event_id, ''), type, name, occurred_at, now(),
-         visitor_id, session_id, user_id, path, title, referrer, properties,
-         source, device, browser, os, country, utm_source, utm_medium,
+         visitor_id, session_id, user_id, path, title, referrer, referrer_host,
+         properties, source, device, browser, os, country, utm_source, utm_medium,
          utm_campaign, user_agent, coalesce(bot, false)
   FROM input
   ORDER BY client_event_id

@@ -4,7 +4,8 @@
 -- so they are left out here too.
 SELECT e.id, e.type, e.name,
        (extract(epoch FROM e.occurred_at) * 1000000)::bigint,
-       e.path, e.referrer, e.utm_source, e.utm_medium, e.utm_campaign
+       e.path, e.referrer, e.utm_source, e.utm_medium, e.utm_campaign,
+       e.device, e.browser, e.os, e.country
 FROM events e
 WHERE e.site_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3
   AND (e.occurred_at, e.id) > ($4::timestamptz, $5::bigint)
