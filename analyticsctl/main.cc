@@ -1,8 +1,8 @@
 // analyticsctl: command-line client for the analytics services. Creates and
 // inspects sites, rotates their keys and inspects failed events, the backlog
 // and rollups (AdminService), sends single events (IngestService) and reads
-// overviews, timeseries and lists of events, sessions and visitors
-// (QueryService).
+// overviews, timeseries, breakdowns, event property breakdowns, dashboard
+// summaries and lists of events, sessions and visitors (QueryService).
 // Parses the command line and dispatches to the subcommand; everything else
 // is in src/.
 #include <iostream>
@@ -52,6 +52,32 @@ commands:
               [--output=text|json]
       The same metrics per bucket of the interval in the time zone (default:
       the site's), one line per bucket with its start in that zone.
+  breakdown   --read-key=<key> --site=<id> --from=<time> --to=<time>
+              --dimension=page|entry-page|exit-page|referrer|utm-source|
+                          utm-medium|utm-campaign|event|device|browser|os|
+                          country
+              [--sort=visitors|events|pageviews|sessions] [--limit=100]
+              [--page-token=<token>] [--output=text|json]
+      The values of the dimension in [from, to) with their visitors,
+      events, pageviews and sessions, most first by --sort (default
+      visitors), --limit rows (default 100, at most 1000) a page; an empty
+      value is shown as (none). entry-page and exit-page count the sessions
+      that started in the range. Then pending_events, as_of and, if there
+      are more, "next page: --from=.. --to=.. --page-token=...": the flags
+      that read on (repeat --dimension and --sort).
+  properties  --read-key=<key> --site=<id> --from=<time> --to=<time>
+              --event=<name> --key=<property key> [--limit=100]
+              [--output=text|json]
+      The values of property --key of the track events named --event in
+      [from, to): total_events (with or without the property), then per
+      value its events, visitors and sessions, most events first, --limit
+      rows (default 100, at most 1000).
+  dashboard   --read-key=<key> --site=<id> --from=<time> --to=<time>
+              [--interval=hour|day|week|month] [--time-zone=<IANA name>]
+              [--output=text|json]
+      What a dashboard shows first, read at once: the overview metrics, the
+      timeseries (--interval default day, zone as for timeseries) and the
+      top 10 pages, referrers, utm sources and track events by visitors.
   events      --read-key=<key> --site=<id> [--from=<time>] [--to=<time>]
               [--page-size=50] [--page-token=<token>] [--output=text|json]
   sessions    (the same flags)
@@ -93,14 +119,15 @@ flags for every command:
   --target=host:port  server; default 127.0.0.1:50051 (ingest-service) for
                       site, send, failed, backlog and rollups,
                       127.0.0.1:50052 (reducer-service) for overview,
-                      timeseries, events, sessions and visitors
+                      timeseries, breakdown, properties, dashboard, events,
+                      sessions and visitors
   --timeout=5s        deadline of each RPC (5m for rollups)
 
 The site, failed, backlog and rollups commands authenticate with the admin
 token from the environment variable ANALYTICS_ADMIN_TOKEN or --admin_token
 (visible to other users in `ps`, so prefer the variable). overview,
-timeseries, events, sessions and visitors fall back to the admin token when
---read-key is not given.
+timeseries, breakdown, properties, dashboard, events, sessions and visitors
+fall back to the admin token when --read-key is not given.
 
 Flags are written --name=value or --name value; '-' and '_' in flag names are
 the same (--write-key = --write_key).
@@ -144,6 +171,12 @@ int Main(int argc, char** argv) {
     exit = RunOverview(*args);
   } else if (words == std::vector<std::string>{"timeseries"}) {
     exit = RunTimeseries(*args);
+  } else if (words == std::vector<std::string>{"breakdown"}) {
+    exit = RunBreakdown(*args);
+  } else if (words == std::vector<std::string>{"properties"}) {
+    exit = RunProperties(*args);
+  } else if (words == std::vector<std::string>{"dashboard"}) {
+    exit = RunDashboard(*args);
   } else if (words == std::vector<std::string>{"events"}) {
     exit = RunEvents(*args);
   } else if (words == std::vector<std::string>{"sessions"}) {

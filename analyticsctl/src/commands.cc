@@ -200,6 +200,50 @@ int RunTimeseries(const ParsedArgs& args) {
   return kExitOk;
 }
 
+int RunBreakdown(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::GetBreakdownRequest>> call =
+      BuildBreakdown(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::Breakdown response;
+  grpc::Status status = v1::QueryService::NewStub(Prepare(*call, &context))
+                            ->GetBreakdown(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << BreakdownText(response, call->request);
+  return kExitOk;
+}
+
+int RunProperties(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::GetEventPropertyBreakdownRequest>> call =
+      BuildEventPropertyBreakdown(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::EventPropertyBreakdown response;
+  grpc::Status status =
+      v1::QueryService::NewStub(Prepare(*call, &context))
+          ->GetEventPropertyBreakdown(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << EventPropertyBreakdownText(response);
+  return kExitOk;
+}
+
+int RunDashboard(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::GetDashboardSummaryRequest>> call =
+      BuildDashboardSummary(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::DashboardSummary response;
+  grpc::Status status =
+      v1::QueryService::NewStub(Prepare(*call, &context))
+          ->GetDashboardSummary(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << DashboardSummaryText(response);
+  return kExitOk;
+}
+
 int RunEvents(const ParsedArgs& args) {
   absl::StatusOr<Call<v1::ListEventsRequest>> call =
       BuildListEvents(args, ReadEnvironment());

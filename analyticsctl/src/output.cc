@@ -1,7 +1,9 @@
 // What analyticsctl prints.
 #include "analyticsctl/src/output.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -118,8 +120,9 @@ std::string GranularityName(int32_t granularity) {
 
 std::string DimensionName(int32_t dimension) {
   static constexpr const char* kNames[] = {
-      "overview",   "event",      "page",        "referrer",
-      "utm_source", "utm_medium", "utm_campaign"};
+      "overview",   "event",      "page",         "referrer",
+      "utm_source", "utm_medium", "utm_campaign", "device",
+      "browser",    "os",         "country"};
   if (dimension >= 0 && dimension < static_cast<int32_t>(std::size(kNames))) {
     return kNames[dimension];
   }
@@ -136,6 +139,8 @@ std::string ValueDifferences(const v1::RollupValues& expected,
       {"sessions", {expected.sessions(), actual.sessions()}},
       {"bounces", {expected.bounces(), actual.bounces()}},
       {"duration_us", {expected.duration_us(), actual.duration_us()}},
+      {"visitor_ids", {expected.visitor_ids(), actual.visitor_ids()}},
+      {"session_ids", {expected.session_ids(), actual.session_ids()}},
   };
   std::vector<std::string> parts;
   for (const auto& [name, pair] : values) {
@@ -165,6 +170,121 @@ std::string NextPageText(const std::string& token, const Request& request) {
   }
   if (request.has_to()) absl::StrAppend(&out, " --to=", TimeText(request.to()));
   absl::StrAppend(&out, " --page-token=", token, "\n");
+  return out;
+}
+
+// The time zone line and the bucket table of a series: bucket starts in
+// `time_zone` (UTC, and said so, when it is empty or cannot be loaded here).
+std::string SeriesText(
+    const std::string& time_zone,
+    const google::protobuf::RepeatedPtrField<v1::TimeseriesPoint>& points) {
+  absl::TimeZone zone = absl::UTCTimeZone();
+  std::string out;
+  if (time_zone.empty()) {
+    out = "time_zone: (not given: times in UTC)\n";
+  } else if (!absl::LoadTimeZone(time_zone, &zone)) {
+    zone = absl::UTCTimeZone();
+    out = absl::StrCat("time_zone: ", Escaped(time_zone, false),
+                       " (not known here: times in UTC)\n");
+  } else {
+    out = absl::StrCat("time_zone: ", time_zone, "\n");
+  }
+  if (points.empty()) {
+    out += "no buckets\n";
+  } else {
+    absl::StrAppendFormat(&out, "%-25s %-10s %-10s %-10s %-10s %-11s %s\n",
+                          "BUCKET_START", "EVENTS", "PAGEVIEWS", "SESSIONS",
+                          "VISITORS", "BOUNCE_RATE", "AVG_DURATION");
+  }
+  for (const v1::TimeseriesPoint& point : points) {
+    const v1::Metrics& m = point.metrics();
+    absl::StrAppendFormat(
+        &out, "%-25s %-10d %-10d %-10d %-10d %-11s %s\n",
+        absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*S%Ez",
+                         FromProtoTimestamp(point.bucket_start()), zone),
+        m.events(), m.pageviews(), m.sessions(), m.visitors(),
+        RateText(m.bounce_rate()), DurationText(m.average_session_duration()));
+  }
+  return out;
+}
+
+// The widest a key or value column of a breakdown grows; longer text shifts
+// only its own line.
+constexpr size_t kMaxKeyWidth = 60;
+
+// Characters (UTF-8 code points) of `s`, so that non-ASCII keys line up.
+size_t DisplayWidth(std::string_view s) {
+  size_t width = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++width;
+  }
+  return width;
+}
+
+// `s` padded with spaces to `width` characters; longer text as is.
+std::string PadRight(std::string_view s, size_t width) {
+  std::string out(s);
+  const size_t have = DisplayWidth(s);
+  if (have < width) out.append(width - have, ' ');
+  return out;
+}
+
+// The key column's header for a GetBreakdown dimension.
+std::string BreakdownKeyHeader(v1::Dimension dimension) {
+  switch (dimension) {
+    case v1::DIMENSION_PAGE:
+      return "PAGE";
+    case v1::DIMENSION_ENTRY_PAGE:
+      return "ENTRY_PAGE";
+    case v1::DIMENSION_EXIT_PAGE:
+      return "EXIT_PAGE";
+    case v1::DIMENSION_REFERRER:
+      return "REFERRER";
+    case v1::DIMENSION_UTM_SOURCE:
+      return "UTM_SOURCE";
+    case v1::DIMENSION_UTM_MEDIUM:
+      return "UTM_MEDIUM";
+    case v1::DIMENSION_UTM_CAMPAIGN:
+      return "UTM_CAMPAIGN";
+    case v1::DIMENSION_EVENT:
+      return "EVENT";
+    case v1::DIMENSION_DEVICE:
+      return "DEVICE";
+    case v1::DIMENSION_BROWSER:
+      return "BROWSER";
+    case v1::DIMENSION_OS:
+      return "OS";
+    case v1::DIMENSION_COUNTRY:
+      return "COUNTRY";
+    default:
+      return "KEY";
+  }
+}
+
+// Breakdown rows as a table: the key under `header` ("(none)" when empty),
+// VISITORS, EVENTS, PAGEVIEWS, SESSIONS; `none` alone when there are no
+// rows.
+std::string BreakdownRowsText(
+    std::string_view header, std::string_view none,
+    const google::protobuf::RepeatedPtrField<v1::BreakdownRow>& rows) {
+  if (rows.empty()) return absl::StrCat(std::string(none), "\n");
+  std::vector<std::string> keys;
+  size_t width = DisplayWidth(header);
+  for (const v1::BreakdownRow& row : rows) {
+    keys.push_back(row.key().empty() ? "(none)" : Escaped(row.key(), false));
+    width = std::max(width, std::min(DisplayWidth(keys.back()), kMaxKeyWidth));
+  }
+  std::string out =
+      absl::StrCat(PadRight(header, width), " ",
+                   absl::StrFormat("%-10s %-10s %-10s %s\n", "VISITORS",
+                                   "EVENTS", "PAGEVIEWS", "SESSIONS"));
+  for (int i = 0; i < rows.size(); ++i) {
+    const v1::BreakdownRow& row = rows[i];
+    absl::StrAppend(
+        &out, PadRight(keys[i], width), " ",
+        absl::StrFormat("%-10d %-10d %-10d %d\n", row.visitors(), row.events(),
+                        row.pageviews(), row.sessions()));
+  }
   return out;
 }
 
@@ -342,36 +462,72 @@ std::string OverviewText(const v1::Overview& overview, bool compare) {
 }
 
 std::string TimeseriesText(const v1::Timeseries& timeseries) {
-  absl::TimeZone zone = absl::UTCTimeZone();
-  std::string out;
-  if (timeseries.time_zone().empty()) {
-    out = "time_zone: (not given: times in UTC)\n";
-  } else if (!absl::LoadTimeZone(timeseries.time_zone(), &zone)) {
-    zone = absl::UTCTimeZone();
-    out = absl::StrCat("time_zone: ", Escaped(timeseries.time_zone(), false),
-                       " (not known here: times in UTC)\n");
-  } else {
-    out = absl::StrCat("time_zone: ", timeseries.time_zone(), "\n");
-  }
-  if (timeseries.points().empty()) {
-    out += "no buckets\n";
-  } else {
-    absl::StrAppendFormat(&out, "%-25s %-10s %-10s %-10s %-10s %-11s %s\n",
-                          "BUCKET_START", "EVENTS", "PAGEVIEWS", "SESSIONS",
-                          "VISITORS", "BOUNCE_RATE", "AVG_DURATION");
-  }
-  for (const v1::TimeseriesPoint& point : timeseries.points()) {
-    const v1::Metrics& m = point.metrics();
-    absl::StrAppendFormat(
-        &out, "%-25s %-10d %-10d %-10d %-10d %-11s %s\n",
-        absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*S%Ez",
-                         FromProtoTimestamp(point.bucket_start()), zone),
-        m.events(), m.pageviews(), m.sessions(), m.visitors(),
-        RateText(m.bounce_rate()), DurationText(m.average_session_duration()));
-  }
-  absl::StrAppend(&out, "pending_events: ", timeseries.pending_events(), "\n",
-                  "as_of:          ", TimeText(timeseries.as_of()), "\n");
+  return absl::StrCat(SeriesText(timeseries.time_zone(), timeseries.points()),
+                      "pending_events: ", timeseries.pending_events(), "\n",
+                      "as_of:          ", TimeText(timeseries.as_of()), "\n");
+}
+
+std::string BreakdownText(const v1::Breakdown& breakdown,
+                          const v1::GetBreakdownRequest& request) {
+  std::string out = BreakdownRowsText(BreakdownKeyHeader(request.dimension()),
+                                      "no rows", breakdown.rows());
+  absl::StrAppend(&out, "pending_events: ", breakdown.pending_events(), "\n",
+                  "as_of:          ", TimeText(breakdown.as_of()), "\n");
+  out += NextPageText(breakdown.next_page_token(), request);
   return out;
+}
+
+std::string EventPropertyBreakdownText(
+    const v1::EventPropertyBreakdown& breakdown) {
+  std::string out = absl::StrCat("total_events:   ", breakdown.events(), "\n");
+  if (breakdown.rows().empty()) {
+    out += "no values\n";
+  } else {
+    std::vector<std::string> values;
+    size_t width = DisplayWidth("VALUE");
+    for (const v1::PropertyValueRow& row : breakdown.rows()) {
+      values.push_back(row.value().empty() ? "\"\""
+                                           : Escaped(row.value(), false));
+      width =
+          std::max(width, std::min(DisplayWidth(values.back()), kMaxKeyWidth));
+    }
+    absl::StrAppend(
+        &out, PadRight("VALUE", width), " ",
+        absl::StrFormat("%-10s %-10s %s\n", "EVENTS", "VISITORS", "SESSIONS"));
+    for (int i = 0; i < breakdown.rows_size(); ++i) {
+      const v1::PropertyValueRow& row = breakdown.rows(i);
+      absl::StrAppend(&out, PadRight(values[i], width), " ",
+                      absl::StrFormat("%-10d %-10d %d\n", row.events(),
+                                      row.visitors(), row.sessions()));
+    }
+  }
+  absl::StrAppend(&out, "pending_events: ", breakdown.pending_events(), "\n",
+                  "as_of:          ", TimeText(breakdown.as_of()), "\n");
+  return out;
+}
+
+std::string DashboardSummaryText(const v1::DashboardSummary& summary) {
+  v1::Overview overview;
+  const v1::Metrics& metrics = summary.overview();
+  overview.set_events(metrics.events());
+  overview.set_pageviews(metrics.pageviews());
+  overview.set_sessions(metrics.sessions());
+  overview.set_visitors(metrics.visitors());
+  overview.set_bounce_rate(metrics.bounce_rate());
+  *overview.mutable_average_session_duration() =
+      metrics.average_session_duration();
+  overview.set_pending_events(summary.pending_events());
+  *overview.mutable_as_of() = summary.as_of();
+  return absl::StrCat(
+      OverviewText(overview, /*compare=*/false), "\n",
+      SeriesText(summary.time_zone(), summary.points()), "\n",
+      BreakdownRowsText("PAGE", "no pages", summary.top_pages()), "\n",
+      BreakdownRowsText("REFERRER", "no referrers", summary.top_referrers()),
+      "\n",
+      BreakdownRowsText("UTM_SOURCE", "no utm sources",
+                        summary.top_utm_sources()),
+      "\n",
+      BreakdownRowsText("EVENT", "no track events", summary.top_events()));
 }
 
 std::string FailedEventsText(const v1::ListFailedEventsResponse& list) {

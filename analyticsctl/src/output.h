@@ -75,6 +75,33 @@ std::string OverviewText(const v1::Overview& overview, bool compare);
 // none); then pending_events and as_of (UTC).
 std::string TimeseriesText(const v1::Timeseries& timeseries);
 
+// GetBreakdown: a table with one line per row in the order received: the
+// key (escaped like list cells; "(none)" when empty) under a header naming
+// the request's dimension (PAGE, ENTRY_PAGE, UTM_SOURCE, ..., KEY for one
+// not known here), then VISITORS, EVENTS, PAGEVIEWS, SESSIONS; the key
+// column is as wide as the widest key up to 60 characters (longer keys
+// push only their own line). "no rows" when the page is empty. Then
+// pending_events and as_of (UTC) and, unless this is the last page,
+// "next page: --from=<time> --to=<time> --page-token=<token>" as for the
+// QueryService lists.
+std::string BreakdownText(const v1::Breakdown& breakdown,
+                          const v1::GetBreakdownRequest& request);
+
+// GetEventPropertyBreakdown: "total_events: <n>" (the events of that name,
+// with or without the property), then a table with one line per value:
+// VALUE (escaped; an empty string as ""), EVENTS, VISITORS, SESSIONS, or
+// "no values"; then pending_events and as_of (UTC).
+std::string EventPropertyBreakdownText(
+    const v1::EventPropertyBreakdown& breakdown);
+
+// GetDashboardSummary, in sections separated by an empty line: the overview
+// as OverviewText prints it (with pending_events and as_of), the series as
+// TimeseriesText prints its time zone and buckets, then the top pages,
+// referrers, utm sources and track events as BreakdownText prints rows
+// (headers PAGE, REFERRER, UTM_SOURCE, EVENT; "no pages", "no referrers",
+// "no utm sources", "no track events" when empty).
+std::string DashboardSummaryText(const v1::DashboardSummary& summary);
+
 // A table with one line per failed event (times to the second, in UTC;
 // NEXT_ATTEMPT_AT only for retrying events; EVENT is type/name; control
 // characters in names and errors escaped so each event stays one line),

@@ -3,6 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "analyticsctl/src/values.h"
@@ -291,6 +297,261 @@ TEST(TimeseriesTextTest, NoBuckets) {
             "no buckets\n"
             "pending_events: 0\n"
             "as_of:          1970-01-01T00:00:00Z\n");
+}
+
+v1::BreakdownRow* AddRow(
+    google::protobuf::RepeatedPtrField<v1::BreakdownRow>* rows,
+    const std::string& key, int64_t visitors, int64_t events, int64_t pageviews,
+    int64_t sessions) {
+  v1::BreakdownRow* row = rows->Add();
+  row->set_key(key);
+  row->set_visitors(visitors);
+  row->set_events(events);
+  row->set_pageviews(pageviews);
+  row->set_sessions(sessions);
+  return row;
+}
+
+v1::Breakdown Breakdown() {
+  v1::Breakdown breakdown;
+  AddRow(breakdown.mutable_rows(), "/", 120, 300, 280, 150);
+  AddRow(breakdown.mutable_rows(), "/pricing", 45, 60, 60, 50);
+  AddRow(breakdown.mutable_rows(), "", 3, 3, 0, 3);
+  AddRow(breakdown.mutable_rows(), "/a\tb", 1, 1, 1, 1);
+  breakdown.set_next_page_token("tok_b");
+  breakdown.set_pending_events(2);
+  *breakdown.mutable_as_of() = ToProtoTimestamp(At("2026-01-08T00:00:01Z"));
+  return breakdown;
+}
+
+v1::GetBreakdownRequest BreakdownRequest(v1::Dimension dimension) {
+  v1::GetBreakdownRequest request;
+  request.set_site_id(7);
+  *request.mutable_from() = ToProtoTimestamp(At("2026-01-01T00:00:00Z"));
+  *request.mutable_to() = ToProtoTimestamp(At("2026-01-08T00:00:00.5Z"));
+  request.set_dimension(dimension);
+  return request;
+}
+
+TEST(BreakdownTextTest, OneAlignedLinePerRowThenNextPage) {
+  EXPECT_EQ(BreakdownText(Breakdown(), BreakdownRequest(v1::DIMENSION_PAGE)),
+            "PAGE     VISITORS   EVENTS     PAGEVIEWS  SESSIONS\n"
+            "/        120        300        280        150\n"
+            "/pricing 45         60         60         50\n"
+            "(none)   3          3          0          3\n"
+            "/a\\tb    1          1          1          1\n"
+            "pending_events: 2\n"
+            "as_of:          2026-01-08T00:00:01Z\n"
+            "next page: --from=2026-01-01T00:00:00Z "
+            "--to=2026-01-08T00:00:00.5Z --page-token=tok_b\n");
+}
+
+TEST(BreakdownTextTest, LastPageAndEmptyPages) {
+  v1::Breakdown last = Breakdown();
+  last.clear_next_page_token();
+  const std::string text =
+      BreakdownText(last, BreakdownRequest(v1::DIMENSION_PAGE));
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 7) << text;
+  EXPECT_EQ(text.find("next page"), std::string::npos);
+  EXPECT_TRUE(absl::EndsWith(text, "\nas_of:          2026-01-08T00:00:01Z\n"))
+      << text;
+  EXPECT_EQ(BreakdownText(v1::Breakdown(), v1::GetBreakdownRequest()),
+            "no rows\n"
+            "pending_events: 0\n"
+            "as_of:          1970-01-01T00:00:00Z\n");
+  v1::Breakdown empty_page;
+  empty_page.set_next_page_token("tok_3");
+  EXPECT_EQ(BreakdownText(empty_page, BreakdownRequest(v1::DIMENSION_OS)),
+            "no rows\n"
+            "pending_events: 0\n"
+            "as_of:          1970-01-01T00:00:00Z\n"
+            "next page: --from=2026-01-01T00:00:00Z "
+            "--to=2026-01-08T00:00:00.5Z --page-token=tok_3\n");
+}
+
+TEST(BreakdownTextTest, HeaderNamesTheDimension) {
+  const std::pair<v1::Dimension, const char*> headers[] = {
+      {v1::DIMENSION_PAGE, "PAGE"},
+      {v1::DIMENSION_ENTRY_PAGE, "ENTRY_PAGE"},
+      {v1::DIMENSION_EXIT_PAGE, "EXIT_PAGE"},
+      {v1::DIMENSION_REFERRER, "REFERRER"},
+      {v1::DIMENSION_UTM_SOURCE, "UTM_SOURCE"},
+      {v1::DIMENSION_UTM_MEDIUM, "UTM_MEDIUM"},
+      {v1::DIMENSION_UTM_CAMPAIGN, "UTM_CAMPAIGN"},
+      {v1::DIMENSION_EVENT, "EVENT"},
+      {v1::DIMENSION_DEVICE, "DEVICE"},
+      {v1::DIMENSION_BROWSER, "BROWSER"},
+      {v1::DIMENSION_OS, "OS"},
+      {v1::DIMENSION_COUNTRY, "COUNTRY"},
+      {v1::DIMENSION_UNSPECIFIED, "KEY"},
+      {static_cast<v1::Dimension>(99), "KEY"},
+  };
+  v1::Breakdown breakdown;
+  AddRow(breakdown.mutable_rows(), "x", 1, 2, 3, 4);
+  for (const auto& [dimension, header] : headers) {
+    const std::string text =
+        BreakdownText(breakdown, BreakdownRequest(dimension));
+    // The key column is as wide as the header when the keys are shorter.
+    const std::string pad(std::string(header).size() - 1, ' ');
+    EXPECT_EQ(text.rfind(absl::StrCat(header, " VISITORS   EVENTS     ",
+                                      "PAGEVIEWS  SESSIONS\nx", pad,
+                                      " 1          2          3          4\n"),
+                         0),
+              0u)
+        << text;
+  }
+}
+
+TEST(BreakdownTextTest, NonAsciiKeysLineUpAndLongKeysAreCapped) {
+  v1::Breakdown breakdown;
+  AddRow(breakdown.mutable_rows(),
+         "/\xc3\xbc"
+         "ber",
+         2, 2, 2, 2);  // "/über": 5 characters, 6 bytes
+  AddRow(breakdown.mutable_rows(), "M\xc3\xbcnchen-Zentrum", 1, 1, 1, 1);
+  EXPECT_EQ(BreakdownText(breakdown, BreakdownRequest(v1::DIMENSION_PAGE)),
+            "PAGE            VISITORS   EVENTS     PAGEVIEWS  SESSIONS\n"
+            "/\xc3\xbc"
+            "ber           2          2          2          2\n"
+            "M\xc3\xbcnchen-Zentrum 1          1          1          1\n"
+            "pending_events: 0\n"
+            "as_of:          1970-01-01T00:00:00Z\n");
+  v1::Breakdown long_keys;
+  const std::string long_key =
+      absl::StrCat("/", std::string(69, 'a'));  // 70 characters
+  AddRow(long_keys.mutable_rows(), long_key, 1, 1, 1, 1);
+  AddRow(long_keys.mutable_rows(), "/", 1, 1, 1, 1);
+  const std::string text =
+      BreakdownText(long_keys, BreakdownRequest(v1::DIMENSION_PAGE));
+  // The column stops at 60 characters; the longer key pushes its own line.
+  EXPECT_EQ(text.rfind(absl::StrCat("PAGE", std::string(56, ' '),
+                                    " VISITORS   EVENTS     PAGEVIEWS  "
+                                    "SESSIONS\n",
+                                    long_key,
+                                    " 1          1          1     "
+                                    "     1\n/",
+                                    std::string(59, ' '), " 1 "),
+                       0),
+            0u)
+      << text;
+}
+
+TEST(EventPropertyBreakdownTextTest, TotalThenOneLinePerValue) {
+  v1::EventPropertyBreakdown breakdown;
+  breakdown.set_events(120);
+  const std::tuple<const char*, int64_t, int64_t, int64_t> rows[] = {
+      {"pro", 80, 40, 45}, {"", 5, 5, 5},     {"2.5", 3, 2, 2},
+      {"null", 1, 1, 1},   {"a\nb", 1, 1, 1},
+  };
+  for (const auto& [value, events, visitors, sessions] : rows) {
+    v1::PropertyValueRow* row = breakdown.add_rows();
+    row->set_value(value);
+    row->set_events(events);
+    row->set_visitors(visitors);
+    row->set_sessions(sessions);
+  }
+  breakdown.set_pending_events(4);
+  *breakdown.mutable_as_of() = ToProtoTimestamp(At("2026-01-02T03:04:05.5Z"));
+  EXPECT_EQ(EventPropertyBreakdownText(breakdown),
+            "total_events:   120\n"
+            "VALUE EVENTS     VISITORS   SESSIONS\n"
+            "pro   80         40         45\n"
+            "\"\"    5          5          5\n"
+            "2.5   3          2          2\n"
+            "null  1          1          1\n"
+            "a\\nb  1          1          1\n"
+            "pending_events: 4\n"
+            "as_of:          2026-01-02T03:04:05.5Z\n");
+}
+
+TEST(EventPropertyBreakdownTextTest, NoValues) {
+  v1::EventPropertyBreakdown breakdown;
+  breakdown.set_events(7);  // events of that name, none with the property
+  EXPECT_EQ(EventPropertyBreakdownText(breakdown),
+            "total_events:   7\n"
+            "no values\n"
+            "pending_events: 0\n"
+            "as_of:          1970-01-01T00:00:00Z\n");
+}
+
+v1::DashboardSummary Dashboard() {
+  v1::DashboardSummary summary;
+  v1::Metrics* m = summary.mutable_overview();
+  m->set_events(12);
+  m->set_pageviews(10);
+  m->set_sessions(4);
+  m->set_visitors(3);
+  m->set_bounce_rate(0.25);
+  *m->mutable_average_session_duration() = ToProtoDuration(absl::Seconds(90));
+  summary.set_time_zone("Europe/Berlin");
+  v1::TimeseriesPoint* first = summary.add_points();
+  *first->mutable_bucket_start() = ToProtoTimestamp(At("2025-12-31T23:00:00Z"));
+  *first->mutable_metrics() = *m;
+  v1::TimeseriesPoint* second = summary.add_points();
+  *second->mutable_bucket_start() =
+      ToProtoTimestamp(At("2026-01-01T23:00:00Z"));
+  AddRow(summary.mutable_top_pages(), "/", 3, 12, 10, 4);
+  AddRow(summary.mutable_top_pages(), "/pricing", 1, 2, 2, 1);
+  AddRow(summary.mutable_top_referrers(), "news.example", 2, 5, 5, 2);
+  AddRow(summary.mutable_top_events(), "signup", 1, 2, 0, 1);
+  summary.set_pending_events(2);
+  *summary.mutable_as_of() = ToProtoTimestamp(At("2026-01-02T03:04:05Z"));
+  return summary;
+}
+
+TEST(DashboardSummaryTextTest, OverviewSeriesAndTopTables) {
+  EXPECT_EQ(DashboardSummaryText(Dashboard()),
+            "events:                   12\n"
+            "pageviews:                10\n"
+            "sessions:                 4\n"
+            "visitors:                 3\n"
+            "bounce_rate:              0.2500\n"
+            "average_session_duration: 1m30s\n"
+            "pending_events:           2\n"
+            "as_of:                    2026-01-02T03:04:05Z\n"
+            "\n"
+            "time_zone: Europe/Berlin\n"
+            "BUCKET_START              EVENTS     PAGEVIEWS  SESSIONS   "
+            "VISITORS   BOUNCE_RATE AVG_DURATION\n"
+            "2026-01-01T00:00:00+01:00 12         10         4          "
+            "3          0.2500      1m30s\n"
+            "2026-01-02T00:00:00+01:00 0          0          0          "
+            "0          0.0000      0\n"
+            "\n"
+            "PAGE     VISITORS   EVENTS     PAGEVIEWS  SESSIONS\n"
+            "/        3          12         10         4\n"
+            "/pricing 1          2          2          1\n"
+            "\n"
+            "REFERRER     VISITORS   EVENTS     PAGEVIEWS  SESSIONS\n"
+            "news.example 2          5          5          2\n"
+            "\n"
+            "no utm sources\n"
+            "\n"
+            "EVENT  VISITORS   EVENTS     PAGEVIEWS  SESSIONS\n"
+            "signup 1          2          0          1\n");
+}
+
+TEST(DashboardSummaryTextTest, EmptySummary) {
+  EXPECT_EQ(DashboardSummaryText(v1::DashboardSummary()),
+            "events:                   0\n"
+            "pageviews:                0\n"
+            "sessions:                 0\n"
+            "visitors:                 0\n"
+            "bounce_rate:              0.0000\n"
+            "average_session_duration: 0\n"
+            "pending_events:           0\n"
+            "as_of:                    1970-01-01T00:00:00Z\n"
+            "\n"
+            "time_zone: (not given: times in UTC)\n"
+            "no buckets\n"
+            "\n"
+            "no pages\n"
+            "\n"
+            "no referrers\n"
+            "\n"
+            "no utm sources\n"
+            "\n"
+            "no track events\n");
 }
 
 v1::ListFailedEventsResponse FailedEvents() {
@@ -638,9 +899,10 @@ TEST(RollupCheckTextTest, EveryGranularityAndDimensionName) {
   const std::pair<int, const char*> granularities[] = {
       {0, "hour"}, {1, "day"}, {5, "granularity_5"}};
   const std::pair<int, const char*> dimensions[] = {
-      {1, "event"},      {2, "page"},       {3, "referrer"},
-      {4, "utm_source"}, {5, "utm_medium"}, {6, "utm_campaign"},
-      {9, "dimension_9"}};
+      {1, "event"},      {2, "page"},         {3, "referrer"},
+      {4, "utm_source"}, {5, "utm_medium"},   {6, "utm_campaign"},
+      {7, "device"},     {8, "browser"},      {9, "os"},
+      {10, "country"},   {11, "dimension_11"}};
   for (const auto& [granularity, granularity_name] : granularities) {
     for (const auto& [dimension, dimension_name] : dimensions) {
       v1::RollupCheckResponse check;
@@ -698,6 +960,19 @@ TEST(ToJsonTest, ProtoFieldNamesAndDefaults) {
   EXPECT_NE(json->find("\"events\": \"5\""), std::string::npos) << *json;
   EXPECT_NE(json->find("\"pending_events\": \"0\""), std::string::npos);
   EXPECT_EQ(json->back(), '\n');
+}
+
+TEST(ToJsonTest, BreakdownsAndDashboard) {
+  absl::StatusOr<std::string> json = ToJson(Breakdown());
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_NE(json->find("\"key\": \"/pricing\""), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"visitors\": \"45\""), std::string::npos);
+  EXPECT_NE(json->find("\"next_page_token\": \"tok_b\""), std::string::npos);
+  json = ToJson(Dashboard());
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_NE(json->find("\"top_utm_sources\": []"), std::string::npos) << *json;
+  EXPECT_NE(json->find("\"top_referrers\": ["), std::string::npos);
+  EXPECT_NE(json->find("\"bounce_rate\": 0.25"), std::string::npos);
 }
 
 TEST(ToJsonTest, RotatedKey) {

@@ -162,8 +162,8 @@ absl::Status ReadQueryCommon(const ParsedArgs& args, std::string_view command,
   return absl::OkStatus();
 }
 
-// overview and timeseries: ReadQueryCommon, then the required --from and
-// --to.
+// overview, timeseries, breakdown, properties and dashboard:
+// ReadQueryCommon, then the required --from and --to.
 template <typename Request>
 absl::Status ReadQueryCall(const ParsedArgs& args, std::string_view command,
                            std::initializer_list<const char*> flags,
@@ -524,6 +524,77 @@ absl::StatusOr<Call<v1::GetTimeseriesRequest>> BuildTimeseries(
   absl::StatusOr<v1::Interval> interval = ParseInterval(*text);
   if (!interval.ok()) return interval.status();
   call.request.set_interval(*interval);
+  call.request.set_time_zone(args.Get("time_zone").value_or(""));
+  return call;
+}
+
+absl::StatusOr<Call<v1::GetBreakdownRequest>> BuildBreakdown(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::GetBreakdownRequest> call;
+  if (absl::Status s = ReadQueryCall(
+          args, "breakdown", {"dimension", "sort", "limit", "page_token"}, env,
+          &call);
+      !s.ok()) {
+    return s;
+  }
+  v1::GetBreakdownRequest& request = call.request;
+  absl::StatusOr<std::string> text = RequiredValue(args, "dimension");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<v1::Dimension> dimension = ParseDimension(*text);
+  if (!dimension.ok()) return dimension.status();
+  request.set_dimension(*dimension);
+  request.set_sort_by(v1::BREAKDOWN_METRIC_VISITORS);
+  if (std::optional<std::string> sort = args.Get("sort")) {
+    absl::StatusOr<v1::BreakdownMetric> metric = ParseBreakdownMetric(*sort);
+    if (!metric.ok()) return metric.status();
+    request.set_sort_by(*metric);
+  }
+  if (std::optional<std::string> limit_text = args.Get("limit")) {
+    absl::StatusOr<int32_t> limit = ParseLimit(*limit_text);
+    if (!limit.ok()) return limit.status();
+    request.set_limit(*limit);
+  }
+  request.set_page_token(args.Get("page_token").value_or(""));
+  return call;
+}
+
+absl::StatusOr<Call<v1::GetEventPropertyBreakdownRequest>>
+BuildEventPropertyBreakdown(const ParsedArgs& args, const Environment& env) {
+  Call<v1::GetEventPropertyBreakdownRequest> call;
+  if (absl::Status s = ReadQueryCall(args, "properties",
+                                     {"event", "key", "limit"}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  v1::GetEventPropertyBreakdownRequest& request = call.request;
+  absl::StatusOr<std::string> event = RequiredValue(args, "event");
+  if (!event.ok()) return event.status();
+  request.set_event_name(*event);
+  absl::StatusOr<std::string> key = RequiredValue(args, "key");
+  if (!key.ok()) return key.status();
+  request.set_property_key(*key);
+  if (std::optional<std::string> limit_text = args.Get("limit")) {
+    absl::StatusOr<int32_t> limit = ParseLimit(*limit_text);
+    if (!limit.ok()) return limit.status();
+    request.set_limit(*limit);
+  }
+  return call;
+}
+
+absl::StatusOr<Call<v1::GetDashboardSummaryRequest>> BuildDashboardSummary(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::GetDashboardSummaryRequest> call;
+  if (absl::Status s = ReadQueryCall(args, "dashboard",
+                                     {"interval", "time_zone"}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  call.request.set_interval(v1::DAY);
+  if (std::optional<std::string> text = args.Get("interval")) {
+    absl::StatusOr<v1::Interval> interval = ParseInterval(*text);
+    if (!interval.ok()) return interval.status();
+    call.request.set_interval(*interval);
+  }
   call.request.set_time_zone(args.Get("time_zone").value_or(""));
   return call;
 }

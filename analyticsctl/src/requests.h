@@ -119,6 +119,38 @@ absl::StatusOr<Call<v1::GetOverviewRequest>> BuildOverview(
 absl::StatusOr<Call<v1::GetTimeseriesRequest>> BuildTimeseries(
     const ParsedArgs& args, const Environment& env);
 
+// breakdown --read-key=.. --site=<id> --from=<time> --to=<time>
+//           --dimension=page|entry-page|exit-page|referrer|utm-source|
+//                       utm-medium|utm-campaign|event|device|browser|os|
+//                       country
+//           [--sort=visitors|events|pageviews|sessions] [--limit=1..1000]
+//           [--page-token=..] [--output=text|json]
+// Credentials as for overview. Dimension names may also be written with '_'
+// (utm_source). Without --sort, sort_by is set to visitors (the server's
+// default, sent explicitly so every page of a run asks the same); without
+// --limit the server's default (100) applies. The page token is passed
+// through as given; the server accepts it only with the same site, from,
+// to, dimension and sort as the request it came from.
+absl::StatusOr<Call<v1::GetBreakdownRequest>> BuildBreakdown(
+    const ParsedArgs& args, const Environment& env);
+
+// properties --read-key=.. --site=<id> --from=<time> --to=<time>
+//            --event=<TRACK event name> --key=<property key>
+//            [--limit=1..1000] [--output=text|json]
+// Credentials as for overview. The event name and property key are passed
+// through as given (non-empty); without --limit the server's default (100)
+// applies.
+absl::StatusOr<Call<v1::GetEventPropertyBreakdownRequest>>
+BuildEventPropertyBreakdown(const ParsedArgs& args, const Environment& env);
+
+// dashboard --read-key=.. --site=<id> --from=<time> --to=<time>
+//           [--interval=hour|day|week|month] [--time-zone=<IANA name>]
+//           [--output=text|json]
+// Credentials as for overview. --interval defaults to day (sent
+// explicitly); the time zone as for timeseries.
+absl::StatusOr<Call<v1::GetDashboardSummaryRequest>> BuildDashboardSummary(
+    const ParsedArgs& args, const Environment& env);
+
 // events|sessions|visitors --read-key=.. --site=<id> [--from=<time>]
 //                          [--to=<time>] [--page-size=1..1000]
 //                          [--page-token=..] [--output=text|json]

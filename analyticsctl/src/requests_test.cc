@@ -379,6 +379,336 @@ TEST(BuildTimeseriesTest, UsageErrors) {
             "the read key is empty");
 }
 
+TEST(BuildBreakdownTest, FillsRequest) {
+  auto call = BuildBreakdown(
+      Parse({"breakdown", "--read-key=rk_1", "--site=7",
+             "--from=2025-12-25T00:00:00Z", "--to=now",
+             "--dimension=utm-source", "--sort=pageviews", "--limit=250",
+             "--page-token=tok_2", "--output=json"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultQueryTarget);
+  EXPECT_EQ(call->timeout, kDefaultTimeout);
+  EXPECT_EQ(call->token, "rk_1");
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(call->request.from().seconds(), 1767225600 - 7 * 86400);
+  EXPECT_EQ(call->request.from().nanos(), 0);
+  EXPECT_EQ(FromProtoTimestamp(call->request.to()), Env().now);
+  EXPECT_EQ(call->request.dimension(), v1::DIMENSION_UTM_SOURCE);
+  EXPECT_EQ(call->request.sort_by(), v1::BREAKDOWN_METRIC_PAGEVIEWS);
+  EXPECT_EQ(call->request.limit(), 250);
+  EXPECT_EQ(call->request.page_token(), "tok_2");
+}
+
+TEST(BuildBreakdownTest, DefaultsAndAdminToken) {
+  auto call = BuildBreakdown(
+      Parse({"--site=7", "--from=-168h", "--to=now", "--dimension=page",
+             "--target=10.0.0.1:9", "--timeout=30s"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, "10.0.0.1:9");
+  EXPECT_EQ(call->timeout, absl::Seconds(30));
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kText);
+  EXPECT_EQ(FromProtoTimestamp(call->request.from()),
+            Env().now - absl::Hours(168));
+  EXPECT_EQ(call->request.dimension(), v1::DIMENSION_PAGE);
+  // Visitors, the server's default, sent explicitly.
+  EXPECT_EQ(call->request.sort_by(), v1::BREAKDOWN_METRIC_VISITORS);
+  EXPECT_EQ(call->request.limit(), 0);
+  EXPECT_EQ(call->request.page_token(), "");
+  auto flag_token = BuildBreakdown(Parse({"--site=7", "--from=-1h", "--to=now",
+                                          "--dimension=os", "--admin_token=t"}),
+                                   Env(""));
+  ASSERT_TRUE(flag_token.ok()) << flag_token.status();
+  EXPECT_EQ(flag_token->token, "t");
+}
+
+TEST(BuildBreakdownTest, EveryDimensionAndSort) {
+  const std::pair<const char*, v1::Dimension> dimensions[] = {
+      {"page", v1::DIMENSION_PAGE},
+      {"entry-page", v1::DIMENSION_ENTRY_PAGE},
+      {"exit_page", v1::DIMENSION_EXIT_PAGE},
+      {"referrer", v1::DIMENSION_REFERRER},
+      {"utm_source", v1::DIMENSION_UTM_SOURCE},
+      {"utm-medium", v1::DIMENSION_UTM_MEDIUM},
+      {"UTM_CAMPAIGN", v1::DIMENSION_UTM_CAMPAIGN},
+      {"event", v1::DIMENSION_EVENT},
+      {"device", v1::DIMENSION_DEVICE},
+      {"browser", v1::DIMENSION_BROWSER},
+      {"os", v1::DIMENSION_OS},
+      {"country", v1::DIMENSION_COUNTRY},
+  };
+  for (const auto& [name, dimension] : dimensions) {
+    auto call =
+        BuildBreakdown(Parse({"--read-key=rk", "--site=7", "--from=-1h",
+                              "--to=now", std::string("--dimension=") + name}),
+                       Env());
+    ASSERT_TRUE(call.ok()) << name << ": " << call.status();
+    EXPECT_EQ(call->request.dimension(), dimension) << name;
+  }
+  const std::pair<const char*, v1::BreakdownMetric> sorts[] = {
+      {"visitors", v1::BREAKDOWN_METRIC_VISITORS},
+      {"events", v1::BREAKDOWN_METRIC_EVENTS},
+      {"PageViews", v1::BREAKDOWN_METRIC_PAGEVIEWS},
+      {"sessions", v1::BREAKDOWN_METRIC_SESSIONS},
+  };
+  for (const auto& [name, metric] : sorts) {
+    auto call = BuildBreakdown(
+        Parse({"--read-key=rk", "--site=7", "--from=-1h", "--to=now",
+               "--dimension=page", std::string("--sort=") + name}),
+        Env());
+    ASSERT_TRUE(call.ok()) << name << ": " << call.status();
+    EXPECT_EQ(call->request.sort_by(), metric) << name;
+  }
+}
+
+TEST(BuildBreakdownTest, UsageErrors) {
+  auto error = [](std::vector<std::string> argv,
+                  std::string admin_token = "admin-secret") {
+    return std::string(
+        BuildBreakdown(Parse(argv), Env(admin_token)).status().message());
+  };
+  const std::vector<std::string> ok = {"--read-key=rk", "--site=7",
+                                       "--from=-1h", "--to=now",
+                                       "--dimension=referrer"};
+  EXPECT_EQ(error(ok), "");
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = ok;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return error(argv);
+  };
+  EXPECT_EQ(
+      error({"--site=7", "--from=-1h", "--to=now", "--dimension=page"}, ""),
+      "--read-key is required");
+  EXPECT_EQ(error({"--read-key=", "--site=7", "--from=-1h", "--to=now",
+                   "--dimension=page"}),
+            "the read key is empty");
+  EXPECT_EQ(
+      error({"--read-key=rk", "--from=-1h", "--to=now", "--dimension=page"}),
+      "--site is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=0", "--from=-1h", "--to=now",
+                   "--dimension=page"}),
+            "--site: '0' is not a site id (a positive integer)");
+  EXPECT_EQ(
+      error({"--read-key=rk", "--site=7", "--to=now", "--dimension=page"}),
+      "--from is required");
+  EXPECT_EQ(
+      error({"--read-key=rk", "--site=7", "--from=-1h", "--dimension=page"}),
+      "--to is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=1h", "--to=now",
+                   "--dimension=page"}),
+            "--from: '1h' is not a time: use RFC 3339 (2026-01-02T15:04:05Z), "
+            "'now' or a relative time such as -1h");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=never",
+                   "--dimension=page"}),
+            "--to: 'never' is not a time: use RFC 3339 "
+            "(2026-01-02T15:04:05Z), 'now' or a relative time such as -1h");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=now"}),
+            "--dimension is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=now",
+                   "--dimension="}),
+            "--dimension is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=now",
+                   "--dimension=path"}),
+            "--dimension: 'path' is not one of page, entry-page, exit-page, "
+            "referrer, utm-source, utm-medium, utm-campaign, event, device, "
+            "browser, os, country");
+  EXPECT_EQ(with({"--dimension=page"}), "--dimension is given more than once");
+  EXPECT_EQ(with({"--sort=bounces"}),
+            "--sort: 'bounces' is not one of visitors, events, pageviews, "
+            "sessions");
+  EXPECT_EQ(with({"--sort="}),
+            "--sort: '' is not one of visitors, events, pageviews, sessions");
+  EXPECT_EQ(with({"--sort=events", "--sort=visitors"}),
+            "--sort is given more than once");
+  EXPECT_EQ(with({"--limit=0"}), "--limit: '0' is not a limit from 1 to 1000");
+  EXPECT_EQ(with({"--limit=1001"}),
+            "--limit: '1001' is not a limit from 1 to 1000");
+  EXPECT_EQ(with({"--limit=ten"}),
+            "--limit: 'ten' is not a limit from 1 to 1000");
+  EXPECT_EQ(with({"--limit=1"}) + with({"--limit=1000"}), "");
+  EXPECT_EQ(with({"--page-token=a", "--page-token=b"}),
+            "--page-token is given more than once");
+  EXPECT_EQ(with({"--page-size=5"}),
+            "unknown flag --page-size for 'breakdown'");
+  EXPECT_EQ(with({"--interval=day"}),
+            "unknown flag --interval for 'breakdown'");
+  EXPECT_EQ(with({"--compare"}), "unknown flag --compare for 'breakdown'");
+  EXPECT_EQ(with({"--output=env"}), "--output: 'env' is not one of text, json");
+  // A page token may start with '-' (web-safe base64).
+  auto dash =
+      BuildBreakdown(Parse({"--site=7", "--from=-1h", "--to=now",
+                            "--dimension=page", "--page-token", "-x_1"}),
+                     Env());
+  ASSERT_TRUE(dash.ok()) << dash.status();
+  EXPECT_EQ(dash->request.page_token(), "-x_1");
+}
+
+TEST(BuildEventPropertyBreakdownTest, FillsRequestAndDefaults) {
+  auto call = BuildEventPropertyBreakdown(
+      Parse({"properties", "--read-key=rk_1", "--site=7", "--from=-24h",
+             "--to=now", "--event=signup", "--key=plan", "--limit=20",
+             "--output=json"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultQueryTarget);
+  EXPECT_EQ(call->timeout, kDefaultTimeout);
+  EXPECT_EQ(call->token, "rk_1");
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(FromProtoTimestamp(call->request.from()),
+            Env().now - absl::Hours(24));
+  EXPECT_EQ(FromProtoTimestamp(call->request.to()), Env().now);
+  EXPECT_EQ(call->request.event_name(), "signup");
+  EXPECT_EQ(call->request.property_key(), "plan");
+  EXPECT_EQ(call->request.limit(), 20);
+
+  auto defaults = BuildEventPropertyBreakdown(
+      Parse({"--site=7", "--from=-1h", "--to=now", "--event", "Sign Up",
+             "--key", "a b=c"}),
+      Env());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->token, "admin-secret");
+  EXPECT_EQ(defaults->output, OutputFormat::kText);
+  EXPECT_EQ(defaults->request.event_name(), "Sign Up");
+  EXPECT_EQ(defaults->request.property_key(), "a b=c");
+  EXPECT_EQ(defaults->request.limit(), 0);
+}
+
+TEST(BuildEventPropertyBreakdownTest, UsageErrors) {
+  auto error = [](std::vector<std::string> argv,
+                  std::string admin_token = "admin-secret") {
+    return std::string(
+        BuildEventPropertyBreakdown(Parse(argv), Env(admin_token))
+            .status()
+            .message());
+  };
+  const std::vector<std::string> ok = {"--read-key=rk",  "--site=7",
+                                       "--from=-1h",     "--to=now",
+                                       "--event=signup", "--key=plan"};
+  EXPECT_EQ(error(ok), "");
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = ok;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return error(argv);
+  };
+  auto without = [&](const std::string& flag) {
+    std::vector<std::string> argv;
+    for (const std::string& arg : ok) {
+      if (arg.rfind(flag + "=", 0) != 0) argv.push_back(arg);
+    }
+    return error(argv);
+  };
+  EXPECT_EQ(without("--read-key"), "");  // the admin token
+  EXPECT_EQ(error({"--site=7", "--from=-1h", "--to=now", "--event=signup",
+                   "--key=plan"},
+                  ""),
+            "--read-key is required");
+  EXPECT_EQ(without("--site"), "--site is required");
+  EXPECT_EQ(without("--from"), "--from is required");
+  EXPECT_EQ(without("--to"), "--to is required");
+  EXPECT_EQ(without("--event"), "--event is required");
+  EXPECT_EQ(without("--key"), "--key is required");
+  EXPECT_EQ(with({"--event="}), "--event is given more than once");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=now",
+                   "--event=", "--key=plan"}),
+            "--event is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h", "--to=now",
+                   "--event=signup", "--key="}),
+            "--key is required");
+  EXPECT_EQ(with({"--limit=0"}), "--limit: '0' is not a limit from 1 to 1000");
+  EXPECT_EQ(with({"--limit=1001"}),
+            "--limit: '1001' is not a limit from 1 to 1000");
+  EXPECT_EQ(with({"--limit=-1"}),
+            "--limit: '-1' is not a limit from 1 to 1000");
+  EXPECT_EQ(with({"--limit=1000"}), "");
+  EXPECT_EQ(with({"--dimension=page"}),
+            "unknown flag --dimension for 'properties'");
+  EXPECT_EQ(with({"--page-token=x"}),
+            "unknown flag --page-token for 'properties'");
+  EXPECT_EQ(with({"--name=signup"}), "unknown flag --name for 'properties'");
+  EXPECT_EQ(with({"--output=env"}), "--output: 'env' is not one of text, json");
+}
+
+TEST(BuildDashboardSummaryTest, FillsRequest) {
+  auto call = BuildDashboardSummary(
+      Parse({"dashboard", "--read-key=rk_1", "--site=7",
+             "--from=2025-12-01T00:00:00+01:00", "--to=now", "--interval=week",
+             "--time-zone=Europe/Berlin", "--output=json"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultQueryTarget);
+  EXPECT_EQ(call->timeout, kDefaultTimeout);
+  EXPECT_EQ(call->token, "rk_1");
+  EXPECT_EQ(call->output, OutputFormat::kJson);
+  EXPECT_EQ(call->request.site_id(), 7);
+  EXPECT_EQ(call->request.from().seconds(), 1767225600 - 31 * 86400 - 3600);
+  EXPECT_EQ(FromProtoTimestamp(call->request.to()), Env().now);
+  EXPECT_EQ(call->request.interval(), v1::WEEK);
+  EXPECT_EQ(call->request.time_zone(), "Europe/Berlin");
+}
+
+TEST(BuildDashboardSummaryTest, DayAndTheSitesZoneByDefault) {
+  auto call = BuildDashboardSummary(
+      Parse({"dashboard", "--site=7", "--from=-24h", "--to=now"}), Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->token, "admin-secret");
+  EXPECT_EQ(call->output, OutputFormat::kText);
+  EXPECT_EQ(call->request.interval(), v1::DAY);
+  EXPECT_EQ(call->request.time_zone(), "");
+  for (const auto& [name, interval] :
+       {std::pair<const char*, v1::Interval>{"hour", v1::HOUR},
+        {"DAY", v1::DAY},
+        {"week", v1::WEEK},
+        {"month", v1::MONTH}}) {
+    auto with_interval = BuildDashboardSummary(
+        Parse({"--site=7", "--from=-24h", "--to=now",
+               std::string("--interval=") + name, "--time_zone=UTC"}),
+        Env());
+    ASSERT_TRUE(with_interval.ok()) << with_interval.status();
+    EXPECT_EQ(with_interval->request.interval(), interval) << name;
+    EXPECT_EQ(with_interval->request.time_zone(), "UTC");
+  }
+}
+
+TEST(BuildDashboardSummaryTest, UsageErrors) {
+  auto error = [](std::vector<std::string> argv,
+                  std::string admin_token = "admin-secret") {
+    return std::string(BuildDashboardSummary(Parse(argv), Env(admin_token))
+                           .status()
+                           .message());
+  };
+  const std::vector<std::string> ok = {"--read-key=rk", "--site=7",
+                                       "--from=-1h", "--to=now"};
+  EXPECT_EQ(error(ok), "");
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = ok;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return error(argv);
+  };
+  EXPECT_EQ(error({"--site=7", "--from=-1h", "--to=now"}, ""),
+            "--read-key is required");
+  EXPECT_EQ(error({"--read-key=rk", "--from=-1h", "--to=now"}),
+            "--site is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--to=now"}),
+            "--from is required");
+  EXPECT_EQ(error({"--read-key=rk", "--site=7", "--from=-1h"}),
+            "--to is required");
+  EXPECT_EQ(with({"--interval=quarter"}),
+            "--interval: 'quarter' is not one of hour, day, week, month");
+  EXPECT_EQ(with({"--interval="}),
+            "--interval: '' is not one of hour, day, week, month");
+  EXPECT_EQ(with({"--interval=day", "--interval=week"}),
+            "--interval is given more than once");
+  EXPECT_EQ(with({"--limit=10"}), "unknown flag --limit for 'dashboard'");
+  EXPECT_EQ(with({"--dimension=page"}),
+            "unknown flag --dimension for 'dashboard'");
+  EXPECT_EQ(with({"--compare"}), "unknown flag --compare for 'dashboard'");
+  EXPECT_EQ(with({"--output=env"}), "--output: 'env' is not one of text, json");
+}
+
 TEST(BuildListEventsTest, FillsRequestAndDefaults) {
   auto call = BuildListEvents(
       Parse({"events", "--read-key=rk_1", "--site=7",

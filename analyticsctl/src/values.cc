@@ -1,11 +1,14 @@
 // Parsing of analyticsctl flag values.
 #include "analyticsctl/src/values.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
@@ -136,6 +139,15 @@ absl::StatusOr<int32_t> ParsePageSize(std::string_view text) {
   return size;
 }
 
+absl::StatusOr<int32_t> ParseLimit(std::string_view text) {
+  int32_t limit = 0;
+  if (!absl::SimpleAtoi(Absl(text), &limit) || limit < 1 || limit > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--limit: '", std::string(text), "' is not a limit from 1 to 1000"));
+  }
+  return limit;
+}
+
 absl::StatusOr<v1::FailedEventState> ParseFailedEventState(
     std::string_view text) {
   const std::string lower = absl::AsciiStrToLower(Absl(text));
@@ -154,6 +166,45 @@ absl::StatusOr<v1::Interval> ParseInterval(std::string_view text) {
   return absl::InvalidArgumentError(
       absl::StrCat("--interval: '", std::string(text),
                    "' is not one of hour, day, week, month"));
+}
+
+absl::StatusOr<v1::Dimension> ParseDimension(std::string_view text) {
+  static constexpr std::pair<const char*, v1::Dimension> kDimensions[] = {
+      {"page", v1::DIMENSION_PAGE},
+      {"entry-page", v1::DIMENSION_ENTRY_PAGE},
+      {"exit-page", v1::DIMENSION_EXIT_PAGE},
+      {"referrer", v1::DIMENSION_REFERRER},
+      {"utm-source", v1::DIMENSION_UTM_SOURCE},
+      {"utm-medium", v1::DIMENSION_UTM_MEDIUM},
+      {"utm-campaign", v1::DIMENSION_UTM_CAMPAIGN},
+      {"event", v1::DIMENSION_EVENT},
+      {"device", v1::DIMENSION_DEVICE},
+      {"browser", v1::DIMENSION_BROWSER},
+      {"os", v1::DIMENSION_OS},
+      {"country", v1::DIMENSION_COUNTRY},
+  };
+  std::string name = absl::AsciiStrToLower(Absl(text));
+  std::replace(name.begin(), name.end(), '_', '-');
+  std::vector<std::string> names;
+  for (const auto& [spelling, dimension] : kDimensions) {
+    if (name == spelling) return dimension;
+    names.emplace_back(spelling);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--dimension: '", std::string(text), "' is not one of ",
+                   absl::StrJoin(names, ", ")));
+}
+
+absl::StatusOr<v1::BreakdownMetric> ParseBreakdownMetric(
+    std::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(Absl(text));
+  if (lower == "visitors") return v1::BREAKDOWN_METRIC_VISITORS;
+  if (lower == "events") return v1::BREAKDOWN_METRIC_EVENTS;
+  if (lower == "pageviews") return v1::BREAKDOWN_METRIC_PAGEVIEWS;
+  if (lower == "sessions") return v1::BREAKDOWN_METRIC_SESSIONS;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--sort: '", std::string(text),
+                   "' is not one of visitors, events, pageviews, sessions"));
 }
 
 std::vector<std::string> SplitList(std::string_view text) {

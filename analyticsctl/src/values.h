@@ -1,6 +1,6 @@
 // Parsing of analyticsctl flag values (times, durations, ids, lists, event
-// types, timeseries intervals, event properties) and their conversion to
-// protobuf well-known types.
+// types, timeseries intervals, breakdown dimensions and sort metrics, event
+// properties) and their conversion to protobuf well-known types.
 //
 // Error messages may quote a value, so none of these is used for keys or
 // tokens; CheckToken is the one that never echoes its input.
@@ -57,12 +57,24 @@ absl::StatusOr<std::vector<int64_t>> ParseEventIds(std::string_view flag,
 // lists (ListEvents, ListSessions, ListVisitors) return.
 absl::StatusOr<int32_t> ParsePageSize(std::string_view text);
 
+// --limit of the breakdowns (GetBreakdown, GetEventPropertyBreakdown): 1 to
+// 1000, the most they return.
+absl::StatusOr<int32_t> ParseLimit(std::string_view text);
+
 // "retrying" or "dead", in any case.
 absl::StatusOr<v1::FailedEventState> ParseFailedEventState(
     std::string_view text);
 
 // --interval: "hour", "day", "week" or "month", in any case.
 absl::StatusOr<v1::Interval> ParseInterval(std::string_view text);
+
+// --dimension: "page", "entry-page", "exit-page", "referrer", "utm-source",
+// "utm-medium", "utm-campaign", "event", "device", "browser", "os" or
+// "country", in any case and with '-' or '_' ("utm_source").
+absl::StatusOr<v1::Dimension> ParseDimension(std::string_view text);
+
+// --sort: "visitors", "events", "pageviews" or "sessions", in any case.
+absl::StatusOr<v1::BreakdownMetric> ParseBreakdownMetric(std::string_view text);
 
 // "a, b,,c" -> {"a", "b", "c"}: comma-separated, trimmed, empties dropped.
 std::vector<std::string> SplitList(std::string_view text);

@@ -1,8 +1,15 @@
-// Flag value parsing: times, durations, ids, lists, types, intervals, tokens,
-// properties and the exact proto time conversions.
+// Flag value parsing: times, durations, ids, lists, types, intervals,
+// breakdown limits, dimensions and metrics, tokens, properties and the exact
+// proto time conversions.
 #include "analyticsctl/src/values.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
 
 namespace analytics::cli {
 namespace {
@@ -105,6 +112,72 @@ TEST(ParseIntervalTest, HourDayWeekMonthInAnyCase) {
             "--interval: '1h' is not one of hour, day, week, month");
   for (const char* bad : {"", "year", "hours", "interval_unspecified", "1"}) {
     EXPECT_EQ(ParseInterval(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(ParseLimitTest, OneToOneThousand) {
+  EXPECT_EQ(*ParseLimit("1"), 1);
+  EXPECT_EQ(*ParseLimit("100"), 100);
+  EXPECT_EQ(*ParseLimit("1000"), 1000);
+  EXPECT_EQ(ParseLimit("1001").status().message(),
+            "--limit: '1001' is not a limit from 1 to 1000");
+  EXPECT_EQ(ParseLimit("0").status().message(),
+            "--limit: '0' is not a limit from 1 to 1000");
+  for (const char* bad : {"-5", "", "ten", "2.5", "99999999999", "1e3"}) {
+    EXPECT_EQ(ParseLimit(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(ParseDimensionTest, EveryNameWithDashOrUnderscoreInAnyCase) {
+  const std::pair<const char*, v1::Dimension> names[] = {
+      {"page", v1::DIMENSION_PAGE},
+      {"entry-page", v1::DIMENSION_ENTRY_PAGE},
+      {"exit-page", v1::DIMENSION_EXIT_PAGE},
+      {"referrer", v1::DIMENSION_REFERRER},
+      {"utm-source", v1::DIMENSION_UTM_SOURCE},
+      {"utm-medium", v1::DIMENSION_UTM_MEDIUM},
+      {"utm-campaign", v1::DIMENSION_UTM_CAMPAIGN},
+      {"event", v1::DIMENSION_EVENT},
+      {"device", v1::DIMENSION_DEVICE},
+      {"browser", v1::DIMENSION_BROWSER},
+      {"os", v1::DIMENSION_OS},
+      {"country", v1::DIMENSION_COUNTRY},
+  };
+  for (const auto& [name, dimension] : names) {
+    EXPECT_EQ(*ParseDimension(name), dimension) << name;
+    std::string underscore = name;
+    std::replace(underscore.begin(), underscore.end(), '-', '_');
+    EXPECT_EQ(*ParseDimension(underscore), dimension) << underscore;
+    EXPECT_EQ(*ParseDimension(absl::AsciiStrToUpper(underscore)), dimension)
+        << underscore;
+  }
+  EXPECT_EQ(*ParseDimension("Entry_Page"), v1::DIMENSION_ENTRY_PAGE);
+  EXPECT_EQ(ParseDimension("path").status().message(),
+            "--dimension: 'path' is not one of page, entry-page, exit-page, "
+            "referrer, utm-source, utm-medium, utm-campaign, event, device, "
+            "browser, os, country");
+  for (const char* bad : {"", "pages", "utm", "utmsource", "dimension_page",
+                          "unspecified", "1", " page"}) {
+    EXPECT_EQ(ParseDimension(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(ParseBreakdownMetricTest, FourMetricsInAnyCase) {
+  EXPECT_EQ(*ParseBreakdownMetric("visitors"), v1::BREAKDOWN_METRIC_VISITORS);
+  EXPECT_EQ(*ParseBreakdownMetric("Events"), v1::BREAKDOWN_METRIC_EVENTS);
+  EXPECT_EQ(*ParseBreakdownMetric("PAGEVIEWS"), v1::BREAKDOWN_METRIC_PAGEVIEWS);
+  EXPECT_EQ(*ParseBreakdownMetric("sessions"), v1::BREAKDOWN_METRIC_SESSIONS);
+  EXPECT_EQ(ParseBreakdownMetric("bounce_rate").status().message(),
+            "--sort: 'bounce_rate' is not one of visitors, events, pageviews, "
+            "sessions");
+  for (const char* bad : {"", "visitor", "unspecified", "1"}) {
+    EXPECT_EQ(ParseBreakdownMetric(bad).status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;
   }
