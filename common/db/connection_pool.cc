@@ -36,11 +36,15 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::Connect() {
   try {
     auto connection = std::make_unique<pqxx::connection>(options_.url);
     pqxx::nontransaction setup(*connection);
-    // set_config() is SET with bind parameters.
+    // set_config() is SET with bind parameters. JIT off: our statements run
+    // in milliseconds, but estimates over jsonb_to_recordset (100 rows
+    // assumed) pass jit_above_cost and compiling costs ~0.5 s per statement
+    // (GetOverview at 1M events: 660 ms with JIT, 4 ms without).
     setup.exec_params(
         "SELECT set_config('statement_timeout', $1, false),"
         " set_config('application_name', $2, false),"
-        " set_config('TimeZone', 'UTC', false)",
+        " set_config('TimeZone', 'UTC', false),"
+        " set_config('jit', 'off', false)",
         absl::StrCat(absl::ToInt64Milliseconds(options_.statement_timeout)),
         options_.application_name);
     setup.commit();
