@@ -282,6 +282,9 @@ pg_start() {
   # parallel, so the default 100 is tight.
   local opts="-p $port -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1"
   opts+=" -c fsync=on -c max_connections=200 -c shared_buffers=128MB"
+  # Extra "-c name=value" settings (scripts/bench sizes the server for its
+  # data sets); later settings win.
+  opts+="${ANALYTICS_PG_OPTIONS:+ $ANALYTICS_PG_OPTIONS}"
   log "starting PostgreSQL on 127.0.0.1:$port (log: $PG_LOG_FILE)"
   if ! _pg_as_owner "$bin/pg_ctl" start -D "$datadir" -w -t 60 \
       -l "$PG_LOG_FILE" -o "$opts" >/dev/null; then

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Writes bench/RESULTS.md (markdown) from one bench/results/<date>.json."""
+import json
+import sys
+
+TARGET_MS = 5.0
+TARGET_SPEEDUP = 100.0
+TARGET_DRAIN = 50000
+RPCS = [
+    ("GetOverview", "GetOverview"),
+    ("GetTimeseries_day", "GetTimeseries (90 days by day)"),
+    ("GetBreakdown_page_top10", "GetBreakdown page, top 10"),
+    ("GetBreakdown_referrer_top10", "GetBreakdown referrer, top 10"),
+    ("GetBreakdown_entry_page_top10", "GetBreakdown entry_page, top 10"),
+]
+
+
+def main(path):
+    with open(path) as f:
+        r = json.load(f)
+    m = r["machine"]
+    pg = r["postgresql"]
+    out = []
+    out.append("# Benchmark results\n")
+    out.append(
+        "Made by `./scripts/bench` (bench/README.md) from `%s` at commit %s, "
+        "%s. Every process (PostgreSQL, reducer-service, the client) on one "
+        "machine: %s cores, %.0f GiB, %s. PostgreSQL %s, shared_buffers %s "
+        "(8 kB pages), work_mem %s kB, synchronous_commit %s, jit %s for the "
+        "scans (the services turn it off).\n"
+        % (path.split("/")[-1], r["git"], r["date"], m["cores"],
+           m["memory_kb"] / 1024 / 1024, m["cpu"], pg.get("server_version"),
+           pg.get("shared_buffers"), pg.get("work_mem"),
+           pg.get("synchronous_commit"), pg.get("jit")))
+    out.append("## Query latency (scenario 4)\n")
+    out.append(
+        "Client-side over one channel on loopback, sequential calls after "
+        "warm-up; `scan` is the median of the same numbers computed by "
+        "scanning raw events in SQL (count, count distinct) in the same "
+        "run. Targets: p50 <= %g ms, >= %gx faster than the scan.\n"
+        % (TARGET_MS, TARGET_SPEEDUP))
+    out.append("| events | RPC | p50 ms | p99 ms | scan ms | speedup | "
+               "target met |")
+    out.append("|---:|---|---:|---:|---:|---:|---|")
+    for run in r["runs"]:
+        q = run["queries"]
+        for key, name in RPCS:
+            v = q["rpcs"][key]
+            scan = v.get("scan_median_ms")
+            speed = v.get("speedup")
+            met = v["p50_ms"] <= TARGET_MS and (speed is None or
+                                                speed >= TARGET_SPEEDUP)
+            out.append("| %s | %s | %.2f | %.2f | %s | %s | %s |" % (
+                f"{run['events']:,}", name, v["p50_ms"], v["p99_ms"],
+                "%.0f" % scan if scan is not None else "-",
+                "%.0fx" % speed if speed is not None else "-",
+                "yes" if met else "**no**"))
+    out.append("")
+    agree = all(all(run["queries"]["agree"].values()) for run in r["runs"])
+    out.append("The RPCs' numbers agree with the scans (events exactly, "
+               "visitors within 2%%): %s.\n" % ("yes" if agree else "**no**"))
+    if len(r["runs"]) >= 2:
+        a, b = r["runs"][0], r["runs"][-1]
+        out.append("Scaling from %s to %s events (target: at most 1.5x the "
+                   "latency):\n" % (f"{a['events']:,}", f"{b['events']:,}"))
+        for key, name in RPCS:
+            ra = a["queries"]["rpcs"][key]["p50_ms"]
+            rb = b["queries"]["rpcs"][key]["p50_ms"]
+            out.append("- %s: %.2fx" % (name, rb / ra))
+        out.append("")
+    out.append("## Reducer drain (scenario 2, one reducer)\n")
+    out.append("Events queued in the database, drained by one "
+               "reducer-service. Target: >= %s events/s.\n"
+               % f"{TARGET_DRAIN:,}")
+    out.append("| events | drain s | events/s | peak RSS MB | target met |")
+    out.append("|---:|---:|---:|---:|---|")
+    for run in r["runs"]:
+        out.append("| %s | %.1f | %s | %.0f | %s |" % (
+            f"{run['events']:,}", run["drain_s"],
+            f"{run['drain_events_per_s']:,}",
+            run["reducer_peak_rss_kb"] / 1024,
+            "yes" if run["drain_events_per_s"] >= TARGET_DRAIN else "**no**"))
+    out.append("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
