@@ -4,10 +4,16 @@
 -- per plan in i order. One statement, so every plan is read in the same
 -- snapshot. Edges count only reduced events (not in the queue), so edges
 -- and rollups describe the same state; the parts of a plan never overlap,
--- so nothing is subtracted. Distinct visitors are the union of the rollup
--- rows' visitor sketches and a sketch of the edges' visitor ids (exact up to
--- 2560 distinct, an estimate above; migration 0006). The queue count and
--- the snapshot time are the same on every row.
+-- so nothing is subtracted. The queue count and the snapshot time are the
+-- same on every row.
+--
+-- Distinct visitors: a plan that is exactly one rollup row with no event in
+-- its edges (a whole hour or day: every bucket of a daily or hourly time
+-- series) takes the row's exact `visitors` counter (kept by the reducer
+-- from visitor_buckets). Any other plan unions the rollup rows' visitor
+-- sketches with a sketch of the edges' visitor ids (exact up to 2560
+-- distinct, an estimate above; migration 0006); only those plans pay for
+-- reading sketches.
 WITH plans AS (
   SELECT *
   FROM jsonb_to_recordset($2::jsonb) AS p(
@@ -21,20 +27,36 @@ SELECT p.i,
        b.sessions + s.sessions,
        b.bounces + s.bounces,
        b.duration_us + s.duration_us,
-       coalesce(round(hll_cardinality(
-         coalesce(hll_union(b.visitors_hll, e.visitors_hll), b.visitors_hll,
-                  e.visitors_hll))), 0)::bigint,
+       CASE
+         WHEN b.n = 0 AND e.events = 0 THEN 0
+         WHEN b.n = 1 AND e.events = 0 THEN b.visitors
+         ELSE (
+           SELECT coalesce(round(hll_cardinality(hll_union_agg(u.h))), 0)
+           FROM (
+             SELECT r.visitors_hll
+             FROM rollups r
+             WHERE r.site_id = $1 AND r.dimension = 0 AND r.key = ''
+               AND ((r.granularity = 1 AND r.bucket_start >= p.d0
+                     AND r.bucket_start < p.d1)
+                 OR (r.granularity = 0
+                     AND ((r.bucket_start >= p.h0 AND r.bucket_start < p.h1)
+                       OR (r.bucket_start >= p.h2 AND r.bucket_start < p.h3))))
+             UNION ALL
+             SELECT e.visitors_hll
+           ) AS u(h))::bigint
+       END,
        (SELECT count(*) FROM event_queue
         WHERE site_id = $1 AND state = 'pending'),
        (extract(epoch FROM statement_timestamp()) * 1000000)::bigint
 FROM plans p
 CROSS JOIN LATERAL (
-  SELECT coalesce(sum(r.events), 0) AS events,
+  SELECT count(*) AS n,
+         coalesce(sum(r.events), 0) AS events,
          coalesce(sum(r.pageviews), 0) AS pageviews,
          coalesce(sum(r.sessions), 0) AS sessions,
          coalesce(sum(r.bounces), 0) AS bounces,
          coalesce(sum(r.duration_us), 0) AS duration_us,
-         hll_union_agg(r.visitors_hll) AS visitors_hll
+         coalesce(sum(r.visitors), 0) AS visitors
   FROM rollups r
   WHERE r.site_id = $1 AND r.dimension = 0 AND r.key = ''
     AND ((r.granularity = 1 AND r.bucket_start >= p.d0 AND r.bucket_start < p.d1)
@@ -49,6 +71,7 @@ CROSS JOIN LATERAL (
            AS visitors_hll
   FROM events ev
   WHERE ev.site_id = $1
+    AND (p.r0 < p.r1 OR p.r2 < p.r3)
     AND ((ev.occurred_at >= p.r0 AND ev.occurred_at < p.r1)
       OR (ev.occurred_at >= p.r2 AND ev.occurred_at < p.r3))
     AND NOT ev.bot
@@ -62,6 +85,7 @@ CROSS JOIN LATERAL (
                        * 1000000)::bigint), 0) AS duration_us
   FROM sessions se
   WHERE se.site_id = $1
+    AND (p.r0 < p.r1 OR p.r2 < p.r3)
     AND ((se.started_at >= p.r0 AND se.started_at < p.r1)
       OR (se.started_at >= p.r2 AND se.started_at < p.r3))
 ) s
