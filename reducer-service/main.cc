@@ -21,7 +21,9 @@ ABSL_FLAG(bool, serve_queries, true,
           "Serve QueryService; with --reduce=false and --serve_queries=true "
           "a replica only answers dashboards, with --serve_queries=false it "
           "only reduces (health and reflection are always served)");
-ABSL_FLAG(int, batch_size, 500, "Most events one reduction pass claims");
+ABSL_FLAG(int, batch_size, 2000,
+          "Most events one reduction pass claims; larger passes rewrite the "
+          "hot rollup rows less often (bench/RESULTS.md)");
 ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
           "Fallback poll for work when no notification arrives");
 ABSL_FLAG(

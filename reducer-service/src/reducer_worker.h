@@ -22,7 +22,7 @@
 namespace analytics::reducer {
 
 struct WorkerOptions {
-  int batch_size = 500;
+  int batch_size = 2000;
   absl::Duration poll_interval = absl::Seconds(1);
   // Longest wait after repeated infrastructure failures.
   absl::Duration max_infra_backoff = absl::Seconds(30);
