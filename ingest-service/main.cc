@@ -22,6 +22,11 @@ ABSL_FLAG(int, max_request_bytes, 1 << 20,
 ABSL_FLAG(absl::Duration, key_cache_ttl, absl::Seconds(5),
           "How long a write-key lookup is cached; a disabled site or revoked "
           "key stops working within this time");
+ABSL_FLAG(int, site_delete_batch_rows, 10000,
+          "Rows per table one DeleteSite purge transaction deletes");
+ABSL_FLAG(absl::Duration, site_delete_quiet_period, absl::Seconds(60),
+          "How long after DeleteSite the site itself may go: longer than an "
+          "Ingest statement (--db_statement_timeout) plus --key_cache_ttl");
 
 namespace analytics::ingest {
 namespace {
@@ -41,7 +46,7 @@ int Main(int argc, char** argv) {
   std::vector<db::Statement> statements = SiteRepository::Statements();
   for (const auto& list :
        {EventRepository::Statements(), FailedEventRepository::Statements(),
-        RollupAudit::Statements()}) {
+        RollupAudit::Statements(), SitePurge::Statements()}) {
     statements.insert(statements.end(), list.begin(), list.end());
   }
   db::ConnectionPool pool(
@@ -60,7 +65,10 @@ int Main(int argc, char** argv) {
   IngestServiceImpl ingest(&keys, &events, &Clock::Real(), limits);
   FailedEventRepository failed(&pool);
   RollupAudit audit(&pool);
-  AdminServiceImpl admin(&sites, &failed, &audit, config->admin_token_hash);
+  SitePurge purge(&pool, absl::GetFlag(FLAGS_site_delete_batch_rows),
+                  absl::GetFlag(FLAGS_site_delete_quiet_period));
+  AdminServiceImpl admin(&sites, &failed, &audit, &purge,
+                         config->admin_token_hash);
   if (config->admin_token_hash.empty()) {
     spdlog::warn("no admin token configured: AdminService calls are refused");
   }

@@ -1,6 +1,9 @@
 // Site validation rules.
 #include "common/sites/site.h"
 
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -35,15 +38,45 @@ absl::Status ValidateOrigin(const std::string& origin) {
               (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':' ||
               c == '[' || c == ']';
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "allowed_origins: '", origin,
-          "' must be scheme://host[:port] without path"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("allowed_origins: '", origin,
+                       "' must be scheme://host[:port] without path"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePropertyList(const std::vector<std::string>& keys,
+                                  const char* field) {
+  if (keys.size() > 100) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most 100 keys"));
+  }
+  for (const std::string& key : keys) {
+    if (key.empty() || key.size() > 200) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": keys must be 1 to 200 bytes"));
+    }
+    for (unsigned char c : key) {
+      if (c < 0x20 || c == 0x7f) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": key '", absl::CHexEscape(key),
+                         "' has a control character"));
+      }
     }
   }
   return absl::OkStatus();
 }
 
 }  // namespace
+
+bool PropertyAllowed(const SiteRecord& site, std::string_view key) {
+  auto listed = [key](const std::vector<std::string>& list) {
+    return std::find(list.begin(), list.end(), key) != list.end();
+  };
+  if (listed(site.property_denylist)) return false;
+  return site.property_allowlist.empty() || listed(site.property_allowlist);
+}
 
 absl::Status ValidateSite(const SiteRecord& site) {
   const std::string& slug = site.slug;
@@ -80,7 +113,13 @@ absl::Status ValidateSite(const SiteRecord& site) {
     return absl::InvalidArgumentError(absl::StrCat(
         "settings.time_zone: unknown IANA time zone '", site.time_zone, "'"));
   }
-  return absl::OkStatus();
+  if (absl::Status s = ValidatePropertyList(site.property_allowlist,
+                                            "settings.property_allowlist");
+      !s.ok()) {
+    return s;
+  }
+  return ValidatePropertyList(site.property_denylist,
+                              "settings.property_denylist");
 }
 
 }  // namespace analytics

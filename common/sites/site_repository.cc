@@ -18,22 +18,37 @@ std::vector<db::Statement> SiteRepository::Statements() {
 
 namespace {
 
+// A text[] column as the site queries return it: array_to_string(.., '\n')
+// (validation keeps newlines out of its elements).
+std::vector<std::string> Lines(const std::string& joined) {
+  if (joined.empty()) return {};
+  return absl::StrSplit(joined, '\n');
+}
+
 // Columns in the order every site query returns them.
 SiteRecord ToSite(const pqxx::row& row) {
   SiteRecord site;
   site.site_id = row[0].as<int64_t>();
   site.slug = row[1].as<std::string>();
   site.name = row[2].as<std::string>();
-  std::string origins = row[3].as<std::string>();
-  if (!origins.empty()) {
-    site.allowed_origins = absl::StrSplit(origins, '\n');
-  }
+  site.allowed_origins = Lines(row[3].as<std::string>());
   site.session_timeout = absl::Milliseconds(row[4].as<int64_t>());
   site.time_zone = row[5].as<std::string>();
   site.raw_retention = absl::Milliseconds(row[6].as<int64_t>());
   site.disabled = row[7].as<bool>();
   site.created_at = absl::FromUnixMicros(row[8].as<int64_t>());
+  site.property_allowlist = Lines(row[9].as<std::string>());
+  site.property_denylist = Lines(row[10].as<std::string>());
+  site.deleted = row[11].as<bool>();
   return site;
+}
+
+std::string JsonList(const std::vector<std::string>& values) {
+  JsonWriter json;
+  json.BeginArray();
+  for (const auto& v : values) json.String(v);
+  json.EndArray();
+  return json.Release();
 }
 
 absl::StatusOr<SiteRecord> OneSite(const pqxx::result& result,
@@ -49,15 +64,12 @@ absl::StatusOr<SiteRecord> OneSite(const pqxx::result& result,
 absl::StatusOr<SiteRecord> SiteRepository::Create(
     const SiteRecord& site, const std::string& write_key_hash,
     const std::string& read_key_hash) {
-  JsonWriter origins;
-  origins.BeginArray();
-  for (const auto& origin : site.allowed_origins) origins.String(origin);
-  origins.EndArray();
+  const std::string origins = JsonList(site.allowed_origins);
   auto created = pool_->RunTransaction(
       "create_site",
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<SiteRecord> {
         SiteRecord stored = ToSite(tx.exec_prepared1(
-            "insert_site", site.slug, site.name, origins.str(),
+            "insert_site", site.slug, site.name, origins,
             absl::ToInt64Milliseconds(site.session_timeout), site.time_zone,
             absl::ToInt64Milliseconds(site.raw_retention)));
         tx.exec_prepared0("insert_site_key", stored.site_id, write_key_hash,
@@ -76,7 +88,11 @@ absl::StatusOr<SiteRecord> SiteRepository::Create(
 absl::Status SiteRepository::RotateKey(int64_t site_id, KeyKind kind,
                                        const std::string& new_key_hash,
                                        absl::Duration grace) {
-  if (absl::Status s = GetById(site_id).status(); !s.ok()) return s;
+  absl::StatusOr<SiteRecord> site = GetById(site_id);
+  if (!site.ok()) return site.status();
+  if (site->deleted) {
+    return absl::NotFoundError(absl::StrCat("site ", site_id, " is deleted"));
+  }
   return pool_->RunTransaction("rotate_key", [&](pqxx::transaction_base& tx) {
     tx.exec_prepared1("expire_site_keys", site_id, KeyKindName(kind),
                       absl::ToInt64Milliseconds(grace));
@@ -120,6 +136,64 @@ absl::StatusOr<SiteRecord> SiteRepository::FindByKeyHash(
         return OneSite(
             tx.exec_prepared("select_site_by_key", key_hash, KeyKindName(kind)),
             "for this key");
+      });
+}
+
+absl::StatusOr<SiteRecord> SiteRepository::Update(
+    int64_t site_id, const std::function<absl::Status(SiteRecord&)>& change) {
+  return pool_->RunTransaction(
+      "update_site",
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<SiteRecord> {
+        absl::StatusOr<SiteRecord> site =
+            OneSite(tx.exec_prepared("select_site_for_update", site_id),
+                    absl::StrCat("with id ", site_id));
+        if (!site.ok()) return site.status();
+        if (site->deleted) {
+          return absl::NotFoundError(
+              absl::StrCat("site ", site_id, " is deleted"));
+        }
+        SiteRecord changed = *site;
+        if (absl::Status s = change(changed); !s.ok()) return s;
+        changed.slug = site->slug;
+        if (absl::Status s = ValidateSite(changed); !s.ok()) return s;
+        return ToSite(tx.exec_prepared1(
+            "update_site", site_id, changed.name,
+            JsonList(changed.allowed_origins),
+            absl::ToInt64Milliseconds(changed.session_timeout),
+            changed.time_zone, absl::ToInt64Milliseconds(changed.raw_retention),
+            JsonList(changed.property_allowlist),
+            JsonList(changed.property_denylist)));
+      });
+}
+
+absl::StatusOr<SiteRecord> SiteRepository::SetDisabled(int64_t site_id,
+                                                       bool disabled) {
+  return pool_->RunTransaction(
+      "set_site_disabled", [&](pqxx::transaction_base& tx) {
+        return OneSite(
+            tx.exec_prepared("set_site_disabled", site_id, disabled),
+            absl::StrCat("with id ", site_id, " (or it is deleted)"));
+      });
+}
+
+absl::Status SiteRepository::MarkDeleted(int64_t site_id) {
+  return pool_->RunTransaction(
+      "mark_site_deleted", [&](pqxx::transaction_base& tx) -> absl::Status {
+        if (tx.exec_prepared("mark_site_deleted", site_id).empty()) {
+          return absl::NotFoundError(absl::StrCat("no site with id ", site_id));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status SiteRepository::Remove(int64_t site_id) {
+  return pool_->RunTransaction(
+      "delete_site", [&](pqxx::transaction_base& tx) -> absl::Status {
+        if (tx.exec_prepared("delete_site", site_id).affected_rows() == 0) {
+          return absl::NotFoundError(
+              absl::StrCat("no deleted site with id ", site_id));
+        }
+        return absl::OkStatus();
       });
 }
 

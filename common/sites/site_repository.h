@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,12 +42,29 @@ class SiteRepository {
   absl::StatusOr<std::vector<SiteRecord>> List();
   // Adds a key of `kind` with hash `new_key_hash` and makes the site's other
   // live keys of that kind expire after `grace` (zero: at once), in one
-  // transaction. NOT_FOUND if there is no such site.
+  // transaction. NOT_FOUND if there is no such site or it is deleted.
   absl::Status RotateKey(int64_t site_id, KeyKind kind,
                          const std::string& new_key_hash, absl::Duration grace);
   // NOT_FOUND when no live key of `kind` has this hash (hex SHA-256).
   absl::StatusOr<SiteRecord> FindByKeyHash(KeyKind kind,
                                            const std::string& key_hash);
+
+  // Applies `change` to the stored site under a row lock and stores the
+  // result if it passes ValidateSite, in one transaction, so concurrent
+  // updates of different fields all survive. NOT_FOUND for no such site or a
+  // deleted one; otherwise `change`'s or ValidateSite's error. The slug,
+  // state and keys are not written.
+  absl::StatusOr<SiteRecord> Update(
+      int64_t site_id, const std::function<absl::Status(SiteRecord&)>& change);
+  // Disables (Ingest refuses its write keys) or enables the site. NOT_FOUND
+  // for no such site or a deleted one.
+  absl::StatusOr<SiteRecord> SetDisabled(int64_t site_id, bool disabled);
+  // Marks the site deleted and disabled and revokes every key at once.
+  // Idempotent. NOT_FOUND if there is no such site.
+  absl::Status MarkDeleted(int64_t site_id);
+  // Removes the row of a deleted site and its keys; its data must be purged
+  // first (SitePurge). NOT_FOUND if there is no such deleted site.
+  absl::Status Remove(int64_t site_id);
 
  private:
   db::ConnectionPool* pool_;

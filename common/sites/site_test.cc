@@ -191,5 +191,40 @@ TEST(KeyKindNameTest, NamesBothKinds) {
   EXPECT_STREQ(KeyKindName(KeyKind::kRead), "read");
 }
 
+TEST(PropertyAllowedTest, EmptyListsAllowEveryKey) {
+  EXPECT_TRUE(PropertyAllowed(ValidSite(), "anything"));
+}
+
+TEST(PropertyAllowedTest, AllowlistKeepsOnlyItsKeysAndDenylistWins) {
+  SiteRecord site = ValidSite();
+  site.property_allowlist = {"plan", "email"};
+  site.property_denylist = {"email"};
+  EXPECT_TRUE(PropertyAllowed(site, "plan"));
+  EXPECT_FALSE(PropertyAllowed(site, "email"));
+  EXPECT_FALSE(PropertyAllowed(site, "coupon"));
+  EXPECT_FALSE(PropertyAllowed(site, "Plan"));  // exact, case-sensitive
+  site.property_allowlist.clear();
+  EXPECT_TRUE(PropertyAllowed(site, "coupon"));
+  EXPECT_FALSE(PropertyAllowed(site, "email"));
+}
+
+TEST(ValidateSiteTest, PropertyListsHoldAtMost100KeysOf1To200Bytes) {
+  SiteRecord site = ValidSite();
+  site.property_allowlist.assign(100, "k");
+  site.property_denylist = {std::string(200, 'd')};
+  EXPECT_TRUE(ValidateSite(site).ok());
+  site.property_allowlist.push_back("k");
+  EXPECT_EQ(ValidateSite(site).message(),
+            "settings.property_allowlist: at most 100 keys");
+  site.property_allowlist = {"ok"};
+  site.property_denylist = {std::string(201, 'd')};
+  EXPECT_EQ(ValidateSite(site).message(),
+            "settings.property_denylist: keys must be 1 to 200 bytes");
+  site.property_denylist = {"tab\there"};
+  EXPECT_EQ(ValidateSite(site).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(ValidateSite(site).message().find("control character"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace analytics

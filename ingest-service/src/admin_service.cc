@@ -3,7 +3,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/auth/keys.h"
+#include "common/server/deadline.h"
 #include "common/status/status_mapping.h"
 #include "common/time/proto_time.h"
 #include "google/protobuf/util/time_util.h"
@@ -71,9 +73,56 @@ v1::Site ToProto(const SiteRecord& site) {
   settings->set_time_zone(site.time_zone);
   *settings->mutable_raw_retention() = TimeUtil::MillisecondsToDuration(
       absl::ToInt64Milliseconds(site.raw_retention));
+  for (const auto& key : site.property_allowlist) {
+    settings->add_property_allowlist(key);
+  }
+  for (const auto& key : site.property_denylist) {
+    settings->add_property_denylist(key);
+  }
   *out.mutable_created_at() = ToProtoTimestamp(site.created_at);
   out.set_disabled(site.disabled);
+  out.set_deleted(site.deleted);
   return out;
+}
+
+absl::Status ApplySiteMask(const v1::Site& from,
+                           const google::protobuf::FieldMask& mask,
+                           SiteRecord* site) {
+  if (mask.paths().empty()) {
+    return absl::InvalidArgumentError(
+        "update_mask: name the fields to change (name, allowed_origins, "
+        "settings.session_timeout, settings.time_zone, settings.raw_retention, "
+        "settings.property_allowlist, settings.property_denylist)");
+  }
+  const v1::SiteSettings& settings = from.settings();
+  for (const std::string& path : mask.paths()) {
+    if (path == "name") {
+      site->name = from.name();
+    } else if (path == "allowed_origins") {
+      site->allowed_origins.assign(from.allowed_origins().begin(),
+                                   from.allowed_origins().end());
+    } else if (path == "settings.session_timeout") {
+      site->session_timeout = absl::Milliseconds(
+          TimeUtil::DurationToMilliseconds(settings.session_timeout()));
+    } else if (path == "settings.time_zone") {
+      site->time_zone = settings.time_zone();
+    } else if (path == "settings.raw_retention") {
+      site->raw_retention = absl::Milliseconds(
+          TimeUtil::DurationToMilliseconds(settings.raw_retention()));
+    } else if (path == "settings.property_allowlist") {
+      site->property_allowlist.assign(settings.property_allowlist().begin(),
+                                      settings.property_allowlist().end());
+    } else if (path == "settings.property_denylist") {
+      site->property_denylist.assign(settings.property_denylist().begin(),
+                                     settings.property_denylist().end());
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: '", path,
+                       "' is not a field UpdateSite "
+                       "changes"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AdminServiceImpl::Authorize(
@@ -151,6 +200,62 @@ grpc::Status AdminServiceImpl::ListSites(grpc::ServerContext* context,
   absl::StatusOr<std::vector<SiteRecord>> sites = sites_->List();
   if (!sites.ok()) return ToGrpcStatus(sites.status());
   for (const SiteRecord& site : *sites) *response->add_sites() = ToProto(site);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::UpdateSite(grpc::ServerContext* context,
+                                          const v1::UpdateSiteRequest* request,
+                                          v1::Site* response) {
+  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<SiteRecord> updated =
+      sites_->Update(request->site_id(), [&](SiteRecord& site) {
+        return ApplySiteMask(request->site(), request->update_mask(), &site);
+      });
+  if (!updated.ok()) return ToGrpcStatus(updated.status());
+  spdlog::info("updated site {} ({})", updated->site_id,
+               absl::StrJoin(request->update_mask().paths(), ", "));
+  *response = ToProto(*updated);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::DisableSite(grpc::ServerContext* context,
+                                           const v1::SiteStateRequest* request,
+                                           v1::Site* response) {
+  return SetDisabled(*context, *request, true, response);
+}
+
+grpc::Status AdminServiceImpl::EnableSite(grpc::ServerContext* context,
+                                          const v1::SiteStateRequest* request,
+                                          v1::Site* response) {
+  return SetDisabled(*context, *request, false, response);
+}
+
+grpc::Status AdminServiceImpl::SetDisabled(const grpc::ServerContext& context,
+                                           const v1::SiteStateRequest& request,
+                                           bool disabled, v1::Site* response) {
+  if (absl::Status s = Authorize(context); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<SiteRecord> site =
+      sites_->SetDisabled(request.site_id(), disabled);
+  if (!site.ok()) return ToGrpcStatus(site.status());
+  spdlog::info("{} site {}", disabled ? "disabled" : "enabled", site->site_id);
+  *response = ToProto(*site);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::DeleteSite(grpc::ServerContext* context,
+                                          const v1::DeleteSiteRequest* request,
+                                          v1::DeleteSiteResponse* response) {
+  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = sites_->MarkDeleted(request->site_id()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<PurgeProgress> progress =
+      purge_->Purge(request->site_id(), TimeLeft(*context));
+  if (!progress.ok()) return ToGrpcStatus(progress.status());
+  spdlog::info("deleting site {}: {} rows purged{}", request->site_id(),
+               progress->rows_deleted, progress->done ? ", site removed" : "");
+  response->set_done(progress->done);
+  response->set_rows_deleted(progress->rows_deleted);
   return grpc::Status::OK;
 }
 

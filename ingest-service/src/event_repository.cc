@@ -59,6 +59,10 @@ absl::StatusOr<int> EventRepository::Store(const EventBatch& batch) {
       "store_events", [&](pqxx::transaction_base& tx) -> absl::StatusOr<int> {
         pqxx::row row = tx.exec_prepared1("insert_events", batch.site_id,
                                           events, db::kEventsChannel);
+        if (row[2].as<int>() == 0) {
+          return absl::UnauthenticatedError(
+              "the site of this write key was deleted");
+        }
         return row[0].as<int>();
       });
 }

@@ -21,7 +21,8 @@ class EventRepository {
 
   // Stores every event of `batch` that is not a duplicate, queues it and
   // notifies reducers, all in one committed transaction. Returns how many
-  // were stored; OK means they are durable. On error nothing was stored.
+  // were stored; OK means they are durable. On error nothing was stored;
+  // UNAUTHENTICATED if the site was deleted.
   absl::StatusOr<int> Store(const EventBatch& batch);
 
  private:

@@ -149,9 +149,9 @@ void CheckContext(EventCheck& check, std::string_view prefix,
   }
 }
 
-std::optional<std::string> EncodeProperties(EventCheck& check,
-                                            const v1::Event& event,
-                                            const IngestLimits& limits) {
+std::optional<std::string> EncodeProperties(
+    EventCheck& check, const v1::Event& event, const IngestLimits& limits,
+    const std::function<bool(std::string_view)>& keep_property) {
   if (event.properties_size() > limits.max_properties) {
     check.Fail("properties",
                absl::StrCat("has ", event.properties_size(),
@@ -180,25 +180,29 @@ std::optional<std::string> EncodeProperties(EventCheck& check,
     }
     check.Text(field, *key, limits.max_property_key_bytes);
     if (check.failed()) return std::nullopt;
-    json.Key(*key);
+    // A key the site does not store is still validated (it is part of what
+    // was sent), then written nowhere.
+    JsonWriter dropped;
+    JsonWriter& out = !keep_property || keep_property(*key) ? json : dropped;
+    out.Key(*key);
     switch (value.kind_case()) {
       case v1::PropertyValue::kStringValue:
         check.Text(field, value.string_value(),
                    limits.max_property_value_bytes);
-        json.String(value.string_value());
+        out.String(value.string_value());
         break;
       case v1::PropertyValue::kNumberValue:
         if (!std::isfinite(value.number_value())) {
           check.Fail(field, "is not a finite number");
         } else {
-          json.Double(value.number_value());
+          out.Double(value.number_value());
         }
         break;
       case v1::PropertyValue::kBoolValue:
-        json.Bool(value.bool_value());
+        out.Bool(value.bool_value());
         break;
       case v1::PropertyValue::kNullValue:
-        json.Null();
+        out.Null();
         break;
       default:
         check.Fail(field, "has no value (set string, number, bool or null)");
@@ -211,9 +215,10 @@ std::optional<std::string> EncodeProperties(EventCheck& check,
 
 }  // namespace
 
-ValidatedBatch ValidateEvents(const v1::IngestRequest& request,
-                              const IngestLimits& limits, absl::Time now,
-                              absl::Duration raw_retention) {
+ValidatedBatch ValidateEvents(
+    const v1::IngestRequest& request, const IngestLimits& limits,
+    absl::Time now, absl::Duration raw_retention,
+    const std::function<bool(std::string_view)>& keep_property) {
   ValidatedBatch batch;
   EventCheck batch_check;
   CheckContext(batch_check, "context.", request.context(), limits);
@@ -267,7 +272,9 @@ ValidatedBatch ValidateEvents(const v1::IngestRequest& request,
                               absl::FormatDuration(raw_retention)));
     }
     std::optional<std::string> properties;
-    if (!check.failed()) properties = EncodeProperties(check, event, limits);
+    if (!check.failed()) {
+      properties = EncodeProperties(check, event, limits, keep_property);
+    }
     if (check.failed()) {
       batch.rejected.push_back(check.ToRejection(i));
       continue;

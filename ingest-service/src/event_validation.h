@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,10 +45,13 @@ struct ValidatedBatch {
 };
 
 // Checks every event of `request` received at `now` for a site keeping raw
-// events for `raw_retention`, and normalises the valid ones.
-ValidatedBatch ValidateEvents(const v1::IngestRequest& request,
-                              const IngestLimits& limits, absl::Time now,
-                              absl::Duration raw_retention);
+// events for `raw_retention`, and normalises the valid ones. Properties
+// whose key `keep_property` refuses (the site's allow/deny lists) are
+// validated like the others but left out of the stored event.
+ValidatedBatch ValidateEvents(
+    const v1::IngestRequest& request, const IngestLimits& limits,
+    absl::Time now, absl::Duration raw_retention,
+    const std::function<bool(std::string_view)>& keep_property = {});
 
 // True if `text` is well-formed UTF-8 (no overlong forms, no surrogates).
 bool IsValidUtf8(std::string_view text);

@@ -208,6 +208,36 @@ TEST(ValidateEventsTest, AcceptsMinimalPageview) {
   EXPECT_EQ(e.properties_json, "{}");
 }
 
+TEST(ValidateEventsTest, LeavesOutPropertiesTheSiteDoesNotKeep) {
+  v1::Event event = Pageview();
+  (*event.mutable_properties())["plan"].set_string_value("pro");
+  (*event.mutable_properties())["email"].set_string_value("a@b.example");
+  (*event.mutable_properties())["seats"].set_number_value(3);
+  ValidatedBatch batch =
+      ValidateEvents(RequestOf({event}), IngestLimits{}, kNow, kRetention,
+                     [](std::string_view key) { return key != "email"; });
+  ASSERT_THAT(batch.accepted, SizeIs(1));
+  EXPECT_EQ(batch.accepted[0].properties_json, R"({"plan":"pro","seats":3})");
+
+  // Nothing kept: an empty object, the event still accepted.
+  batch = ValidateEvents(RequestOf({event}), IngestLimits{}, kNow, kRetention,
+                         [](std::string_view) { return false; });
+  ASSERT_THAT(batch.accepted, SizeIs(1));
+  EXPECT_EQ(batch.accepted[0].properties_json, "{}");
+}
+
+TEST(ValidateEventsTest, ValidatesPropertiesItLeavesOut) {
+  v1::Event event = Pageview();
+  (*event.mutable_properties())["email"].set_string_value(
+      std::string(IngestLimits{}.max_property_value_bytes + 1, 'x'));
+  ValidatedBatch batch =
+      ValidateEvents(RequestOf({event}), IngestLimits{}, kNow, kRetention,
+                     [](std::string_view) { return false; });
+  EXPECT_THAT(batch.accepted, IsEmpty());
+  ASSERT_THAT(batch.rejected, SizeIs(1));
+  EXPECT_EQ(batch.rejected[0].field(), "properties.email");
+}
+
 TEST(ValidateEventsTest, RejectsMissingVisitorId) {
   v1::Event event = Pageview();
   event.clear_visitor_id();

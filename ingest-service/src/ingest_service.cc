@@ -29,8 +29,9 @@ grpc::Status IngestServiceImpl::Ingest(grpc::ServerContext* context,
     return ToGrpcStatus(s);
   }
 
-  ValidatedBatch validated =
-      ValidateEvents(*request, limits_, now, site->raw_retention);
+  ValidatedBatch validated = ValidateEvents(
+      *request, limits_, now, site->raw_retention,
+      [&site](std::string_view key) { return PropertyAllowed(*site, key); });
   int stored = 0;
   if (!validated.accepted.empty()) {
     EventBatch batch{site->site_id, std::move(validated.accepted)};

@@ -15,6 +15,7 @@ std::vector<db::Statement> AllStatements() {
   for (const auto& list : {ingest::EventRepository::Statements(),
                            ingest::FailedEventRepository::Statements(),
                            ingest::RollupAudit::Statements(),
+                           ingest::SitePurge::Statements(),
                            reducer::ReductionRepository::Statements(),
                            reducer::ReportRepository::Statements(),
                            reducer::ActivityRepository::Statements()}) {
@@ -91,9 +92,13 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start() {
   stack->failed_ =
       std::make_unique<ingest::FailedEventRepository>(stack->pool_.get());
   stack->audit_ = std::make_unique<ingest::RollupAudit>(stack->pool_.get());
+  // Small batches, so a test's DeleteSite takes many of them; no quiet
+  // period (tests wait for their own Ingest calls).
+  stack->purge_ = std::make_unique<ingest::SitePurge>(
+      stack->pool_.get(), kPurgeBatchRows, absl::ZeroDuration());
   stack->admin_ = std::make_unique<ingest::AdminServiceImpl>(
       stack->sites_.get(), stack->failed_.get(), stack->audit_.get(),
-      HashKey(kAdminToken));
+      stack->purge_.get(), HashKey(kAdminToken));
   stack->overview_ =
       std::make_unique<reducer::ReportRepository>(stack->pool_.get());
   stack->activity_ =

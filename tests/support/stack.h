@@ -29,6 +29,8 @@
 namespace analytics::testing {
 
 inline constexpr char kAdminToken[] = "test-admin-token";
+// Rows per table per DeleteSite transaction in the stack.
+inline constexpr int kPurgeBatchRows = 50;
 
 // One reducer process's worth of state: its own pool, repository and worker.
 class ReducerReplica {
@@ -85,6 +87,7 @@ class ServiceStack {
   std::unique_ptr<ingest::IngestServiceImpl> ingest_;
   std::unique_ptr<ingest::FailedEventRepository> failed_;
   std::unique_ptr<ingest::RollupAudit> audit_;
+  std::unique_ptr<ingest::SitePurge> purge_;
   std::unique_ptr<ingest::AdminServiceImpl> admin_;
   std::unique_ptr<reducer::ReportRepository> overview_;
   std::unique_ptr<reducer::ActivityRepository> activity_;

@@ -4,4 +4,7 @@ VALUES ($1, $2, ARRAY(SELECT jsonb_array_elements_text($3::jsonb)), $4, $5, $6)
 RETURNING site_id, slug, name, array_to_string(allowed_origins, E'\n'),
           session_timeout_ms, time_zone, raw_retention_ms,
           disabled_at IS NOT NULL,
-          (extract(epoch FROM created_at) * 1000000)::bigint
+          (extract(epoch FROM created_at) * 1000000)::bigint,
+          array_to_string(property_allowlist, E'\n'),
+          array_to_string(property_denylist, E'\n'),
+          deleted_at IS NOT NULL

@@ -3,8 +3,11 @@
 -- in one statement.
 -- Events whose (site, client_event_id) is already stored are skipped; rows
 -- are inserted in client_event_id order so that concurrent batches sharing
--- ids wait for each other instead of deadlocking.
-WITH input AS (
+-- ids wait for each other instead of deadlocking. Nothing is stored for a
+-- site that is deleted (a write key cached before DeleteSite); `live` tells.
+WITH live AS (
+  SELECT site_id FROM sites WHERE site_id = $1 AND deleted_at IS NULL
+), input AS (
   SELECT *
   FROM jsonb_to_recordset($2::jsonb) AS x(
     client_event_id text, type smallint, name text, occurred_at timestamptz,
@@ -23,7 +26,7 @@ WITH input AS (
          visitor_id, session_id, user_id, path, title, referrer, referrer_host,
          properties, source, device, browser, os, country, utm_source, utm_medium,
          utm_campaign, user_agent, coalesce(bot, false)
-  FROM input
+  FROM input, live
   ORDER BY client_event_id
   ON CONFLICT (site_id, client_event_id) WHERE client_event_id IS NOT NULL
     DO NOTHING
@@ -35,5 +38,6 @@ WITH input AS (
 )
 SELECT count(*) AS accepted,
        CASE WHEN count(*) > 0
-            THEN pg_notify($3, $1::text) END AS notified
+            THEN pg_notify($3, $1::text) END AS notified,
+       (SELECT count(*) FROM live) AS live
 FROM queued

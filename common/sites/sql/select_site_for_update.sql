@@ -1,0 +1,12 @@
+-- The site $1, locked until the transaction ends so concurrent UpdateSite
+-- calls apply one after the other (each sees the other's fields).
+SELECT site_id, slug, name, array_to_string(allowed_origins, E'\n'),
+       session_timeout_ms, time_zone, raw_retention_ms,
+       disabled_at IS NOT NULL,
+       (extract(epoch FROM created_at) * 1000000)::bigint,
+       array_to_string(property_allowlist, E'\n'),
+       array_to_string(property_denylist, E'\n'),
+       deleted_at IS NOT NULL
+FROM sites
+WHERE site_id = $1
+FOR UPDATE
