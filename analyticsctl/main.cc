@@ -27,6 +27,23 @@ commands:
       and READ_KEY= lines, ready for `source`.
   site get    (--site=<id> | --slug=<slug>) [--output=text|json]
   site list   [--output=text|json]
+  site update --site=<id> [--name=<name>] [--allowed_origins=<a,b>]
+              [--session_timeout=30m] [--time_zone=<IANA name>]
+              [--raw_retention=9600h] [--property_allowlist=<k1,k2>]
+              [--property_denylist=<k1,k2>] [--output=text|json]
+      Change only the given settings and print the site. An empty list
+      (--allowed_origins=) clears it. Property lists decide which event
+      property keys Ingest stores (allowlist empty: every key; the denylist
+      wins); other keys are dropped from accepted events.
+  site disable --site=<id> [--output=text|json]
+  site enable  --site=<id> [--output=text|json]
+      Refuse (accept again) Ingest with the site's write keys; data and
+      read keys stay.
+  site delete --site=<id> --yes [--output=text|json]
+      Delete the site and all its data for good: keys stop working at once,
+      then events, sessions, visitors and rollups are purged in batches
+      (calling again until done; --timeout per call, default 5m) and the
+      site goes after the server's quiet period. Prints the rows removed.
   site rotate-write-key --site=<id> [--grace=1h] [--output=text|env|json]
   site rotate-read-key  --site=<id> [--grace=1h] [--output=text|env|json]
       Issue a new write (read) key for the site and print it, with the time
@@ -163,6 +180,14 @@ int Main(int argc, char** argv) {
     exit = RunSiteList(*args);
   } else if (words == std::vector<std::string>{"site", "rotate-write-key"}) {
     exit = RunSiteRotateWriteKey(*args);
+  } else if (words == std::vector<std::string>{"site", "update"}) {
+    exit = RunSiteUpdate(*args);
+  } else if (words == std::vector<std::string>{"site", "disable"}) {
+    exit = RunSiteDisable(*args);
+  } else if (words == std::vector<std::string>{"site", "enable"}) {
+    exit = RunSiteEnable(*args);
+  } else if (words == std::vector<std::string>{"site", "delete"}) {
+    exit = RunSiteDelete(*args);
   } else if (words == std::vector<std::string>{"site", "rotate-read-key"}) {
     exit = RunSiteRotateReadKey(*args);
   } else if (words == std::vector<std::string>{"send"}) {

@@ -13,7 +13,7 @@ namespace {
 // Switches. `--all` (failed retry) and `--compare` (overview) must not
 // swallow the word after them.
 bool IsValueless(std::string_view name) {
-  return name == "help" || name == "all" || name == "compare";
+  return name == "help" || name == "all" || name == "compare" || name == "yes";
 }
 
 }  // namespace

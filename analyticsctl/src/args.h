@@ -21,7 +21,7 @@ namespace analytics::cli {
 struct Flag {
   // Normalised: without the leading "--", every '-' replaced by '_'.
   std::string name;
-  // Empty for valueless flags (--help, --all, --compare).
+  // Empty for valueless flags (--help, --all, --compare, --yes).
   std::string value;
   // As typed, e.g. "--write-key", for messages.
   std::string spelling;

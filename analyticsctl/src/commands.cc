@@ -152,6 +152,72 @@ int RunSiteRotateReadKey(const ParsedArgs& args) {
   return PrintRotatedKey(KeyKind::kRead, *call, response);
 }
 
+int RunSiteUpdate(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::UpdateSiteRequest>> call =
+      BuildUpdateSite(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::Site response;
+  grpc::Status status = v1::AdminService::NewStub(Prepare(*call, &context))
+                            ->UpdateSite(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << SiteText(response);
+  return kExitOk;
+}
+
+namespace {
+
+int RunSiteState(const ParsedArgs& args, bool disable) {
+  absl::StatusOr<Call<v1::SiteStateRequest>> call = BuildSetSiteState(
+      args, disable ? "site disable" : "site enable", ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  grpc::ClientContext context;
+  v1::Site response;
+  auto stub = v1::AdminService::NewStub(Prepare(*call, &context));
+  grpc::Status status =
+      disable ? stub->DisableSite(&context, call->request, &response)
+              : stub->EnableSite(&context, call->request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (call->output == OutputFormat::kJson) return PrintJson(response);
+  std::cout << SiteText(response);
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunSiteDisable(const ParsedArgs& args) { return RunSiteState(args, true); }
+int RunSiteEnable(const ParsedArgs& args) { return RunSiteState(args, false); }
+
+int RunSiteDelete(const ParsedArgs& args) {
+  absl::StatusOr<Call<v1::DeleteSiteRequest>> call =
+      BuildDeleteSite(args, ReadEnvironment());
+  if (!call.ok()) return UsageError(call.status());
+  // The server purges until each call's deadline; call again until the site
+  // is gone (after the server's quiet period).
+  v1::DeleteSiteResponse total;
+  bool said_waiting = false;
+  while (true) {
+    grpc::ClientContext context;
+    v1::DeleteSiteResponse response;
+    grpc::Status status = v1::AdminService::NewStub(Prepare(*call, &context))
+                              ->DeleteSite(&context, call->request, &response);
+    if (!status.ok()) return RpcError(status);
+    total.set_rows_deleted(total.rows_deleted() + response.rows_deleted());
+    if (response.done()) break;
+    const bool waiting = response.rows_deleted() == 0;
+    if (call->output == OutputFormat::kText && !(waiting && said_waiting)) {
+      std::cerr << DeleteProgressText(call->request.site_id(), response);
+    }
+    said_waiting = waiting;
+    if (waiting) absl::SleepFor(absl::Seconds(5));
+  }
+  total.set_done(true);
+  if (call->output == OutputFormat::kJson) return PrintJson(total);
+  std::cout << DeleteProgressText(call->request.site_id(), total);
+  return kExitOk;
+}
+
 int RunSend(const ParsedArgs& args) {
   absl::StatusOr<Call<v1::IngestRequest>> call =
       BuildSend(args, ReadEnvironment());

@@ -372,12 +372,37 @@ std::string SiteText(const v1::Site& site) {
       "session_timeout: %s\n"
       "time_zone:       %s\n"
       "raw_retention:   %s\n"
+      "prop_allowlist:  %s\n"
+      "prop_denylist:   %s\n"
       "created_at:      %s\n"
-      "disabled:        %s\n",
+      "disabled:        %s\n"
+      "%s",
       site.site_id(), site.slug(), site.name(), origins,
       DurationText(settings.session_timeout()), settings.time_zone(),
-      DurationText(settings.raw_retention()), TimeText(site.created_at()),
-      site.disabled() ? "true" : "false");
+      DurationText(settings.raw_retention()),
+      settings.property_allowlist().empty()
+          ? "(every key)"
+          : absl::StrJoin(settings.property_allowlist(), ", "),
+      settings.property_denylist().empty()
+          ? "(none)"
+          : absl::StrJoin(settings.property_denylist(), ", "),
+      TimeText(site.created_at()), site.disabled() ? "true" : "false",
+      site.deleted() ? "deleted:         true (data being purged)\n" : "");
+}
+
+std::string DeleteProgressText(int64_t site_id,
+                               const v1::DeleteSiteResponse& response) {
+  if (response.done()) {
+    return absl::StrFormat("deleted site %d (%d rows)\n", site_id,
+                           response.rows_deleted());
+  }
+  if (response.rows_deleted() == 0) {
+    return absl::StrFormat(
+        "site %d: data purged, waiting for the server's quiet period\n",
+        site_id);
+  }
+  return absl::StrFormat("site %d: %d rows purged, more to come\n", site_id,
+                         response.rows_deleted());
 }
 
 std::string SiteListText(const v1::ListSitesResponse& list) {

@@ -58,6 +58,12 @@ std::string SiteText(const v1::Site& site);
 // A table with one line per site; "no sites" when there are none.
 std::string SiteListText(const v1::ListSitesResponse& list);
 
+// A DeleteSite answer: "deleted site 7 (1234 rows)" when done, else
+// "site 7: 500 rows purged, more to come" (or "waiting for the quiet
+// period" once nothing was left to purge).
+std::string DeleteProgressText(int64_t site_id,
+                               const v1::DeleteSiteResponse& response);
+
 // Accepted and duplicate counts, then one line per rejected event.
 std::string IngestResultText(const v1::IngestResponse& response);
 

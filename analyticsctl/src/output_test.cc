@@ -126,6 +126,39 @@ TEST(SiteTextTest, OneLinePerField) {
             std::string::npos);
 }
 
+TEST(SiteTextTest, PropertyListsAndDeletion) {
+  v1::Site site;
+  site.set_site_id(3);
+  EXPECT_NE(SiteText(site).find("prop_allowlist:  (every key)\n"),
+            std::string::npos);
+  EXPECT_NE(SiteText(site).find("prop_denylist:   (none)\n"),
+            std::string::npos);
+  EXPECT_EQ(SiteText(site).find("deleted"), std::string::npos);
+  site.mutable_settings()->add_property_allowlist("plan");
+  site.mutable_settings()->add_property_allowlist("seats");
+  site.mutable_settings()->add_property_denylist("email");
+  site.set_deleted(true);
+  const std::string text = SiteText(site);
+  EXPECT_NE(text.find("prop_allowlist:  plan, seats\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("prop_denylist:   email\n"), std::string::npos);
+  EXPECT_NE(text.find("deleted:         true (data being purged)\n"),
+            std::string::npos);
+}
+
+TEST(DeleteProgressTextTest, DonePurgingAndWaiting) {
+  v1::DeleteSiteResponse response;
+  response.set_rows_deleted(1234);
+  EXPECT_EQ(DeleteProgressText(7, response),
+            "site 7: 1234 rows purged, more to come\n");
+  response.set_rows_deleted(0);
+  EXPECT_EQ(DeleteProgressText(7, response),
+            "site 7: data purged, waiting for the server's quiet period\n");
+  response.set_done(true);
+  response.set_rows_deleted(1234);
+  EXPECT_EQ(DeleteProgressText(7, response), "deleted site 7 (1234 rows)\n");
+}
+
 TEST(SiteListTextTest, HeaderAndRowsOrNoSites) {
   v1::ListSitesResponse list;
   EXPECT_EQ(SiteListText(list), "no sites\n");

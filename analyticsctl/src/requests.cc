@@ -344,6 +344,110 @@ absl::StatusOr<Call<v1::RotateKeyRequest>> BuildRotateReadKey(
   return BuildRotateKey(args, "site rotate-read-key", env);
 }
 
+absl::StatusOr<Call<v1::UpdateSiteRequest>> BuildUpdateSite(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::UpdateSiteRequest> call;
+  if (absl::Status s = ReadAdminCall(
+          args, "site update",
+          {"site", "name", "allowed_origins", "session_timeout", "time_zone",
+           "raw_retention", "property_allowlist", "property_denylist"},
+          {OutputFormat::kText, OutputFormat::kJson}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
+  if (!site_id.ok()) return site_id.status();
+  v1::UpdateSiteRequest& request = call.request;
+  request.set_site_id(*site_id);
+  v1::Site& site = *request.mutable_site();
+  v1::SiteSettings& settings = *site.mutable_settings();
+  auto mask = [&request](const char* path) {
+    request.mutable_update_mask()->add_paths(path);
+  };
+  if (std::optional<std::string> name = args.Get("name")) {
+    site.set_name(*name);
+    mask("name");
+  }
+  if (std::optional<std::string> origins = args.Get("allowed_origins")) {
+    for (std::string& origin : SplitList(*origins)) {
+      site.add_allowed_origins(std::move(origin));
+    }
+    mask("allowed_origins");
+  }
+  if (std::optional<std::string> text = args.Get("session_timeout")) {
+    absl::StatusOr<absl::Duration> timeout =
+        ParsePositiveDuration("session_timeout", *text);
+    if (!timeout.ok()) return timeout.status();
+    *settings.mutable_session_timeout() = ToProtoDuration(*timeout);
+    mask("settings.session_timeout");
+  }
+  if (std::optional<std::string> zone = args.Get("time_zone")) {
+    settings.set_time_zone(*zone);
+    mask("settings.time_zone");
+  }
+  if (std::optional<std::string> text = args.Get("raw_retention")) {
+    absl::StatusOr<absl::Duration> retention =
+        ParsePositiveDuration("raw_retention", *text);
+    if (!retention.ok()) return retention.status();
+    *settings.mutable_raw_retention() = ToProtoDuration(*retention);
+    mask("settings.raw_retention");
+  }
+  if (std::optional<std::string> keys = args.Get("property_allowlist")) {
+    for (std::string& key : SplitList(*keys)) {
+      settings.add_property_allowlist(std::move(key));
+    }
+    mask("settings.property_allowlist");
+  }
+  if (std::optional<std::string> keys = args.Get("property_denylist")) {
+    for (std::string& key : SplitList(*keys)) {
+      settings.add_property_denylist(std::move(key));
+    }
+    mask("settings.property_denylist");
+  }
+  if (request.update_mask().paths().empty()) {
+    return absl::InvalidArgumentError(
+        "site update: give at least one of --name, --allowed_origins, "
+        "--session_timeout, --time_zone, --raw_retention, "
+        "--property_allowlist, --property_denylist");
+  }
+  return call;
+}
+
+absl::StatusOr<Call<v1::SiteStateRequest>> BuildSetSiteState(
+    const ParsedArgs& args, std::string_view command, const Environment& env) {
+  Call<v1::SiteStateRequest> call;
+  if (absl::Status s =
+          ReadAdminCall(args, command, {"site"},
+                        {OutputFormat::kText, OutputFormat::kJson}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
+  if (!site_id.ok()) return site_id.status();
+  call.request.set_site_id(*site_id);
+  return call;
+}
+
+absl::StatusOr<Call<v1::DeleteSiteRequest>> BuildDeleteSite(
+    const ParsedArgs& args, const Environment& env) {
+  Call<v1::DeleteSiteRequest> call;
+  if (absl::Status s =
+          ReadAdminCall(args, "site delete", {"site", "yes"},
+                        {OutputFormat::kText, OutputFormat::kJson}, env, &call);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int64_t> site_id = RequiredSiteId(args);
+  if (!site_id.ok()) return site_id.status();
+  if (!args.Has("yes")) {
+    return absl::InvalidArgumentError(
+        "site delete removes the site and all its data for good: add --yes");
+  }
+  if (!args.Has("timeout")) call.timeout = kDefaultDeleteTimeout;
+  call.request.set_site_id(*site_id);
+  return call;
+}
+
 absl::StatusOr<Call<v1::ListFailedEventsRequest>> BuildListFailedEvents(
     const ParsedArgs& args, const Environment& env) {
   Call<v1::ListFailedEventsRequest> call;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -72,6 +73,27 @@ absl::StatusOr<Call<v1::ListSitesRequest>> BuildListSites(
 absl::StatusOr<Call<v1::RotateKeyRequest>> BuildRotateWriteKey(
     const ParsedArgs& args, const Environment& env);
 absl::StatusOr<Call<v1::RotateKeyRequest>> BuildRotateReadKey(
+    const ParsedArgs& args, const Environment& env);
+
+// site update --site=<id> [--name=..] [--allowed_origins=a,b]
+//             [--session_timeout=30m] [--time_zone=..] [--raw_retention=9600h]
+//             [--property_allowlist=a,b] [--property_denylist=a,b]
+//             [--output=text|json]
+// Every field flag given goes into update_mask, so only those change; an
+// empty list flag (--allowed_origins=) clears that list. At least one field
+// flag is required.
+absl::StatusOr<Call<v1::UpdateSiteRequest>> BuildUpdateSite(
+    const ParsedArgs& args, const Environment& env);
+
+// site disable|enable --site=<id> [--output=text|json]
+absl::StatusOr<Call<v1::SiteStateRequest>> BuildSetSiteState(
+    const ParsedArgs& args, std::string_view command, const Environment& env);
+
+// site delete --site=<id> --yes [--output=text|json]
+// --yes is required: deletion cannot be undone. Each call's default timeout
+// is 5m (kDefaultDeleteTimeout); the command calls again until done.
+inline constexpr absl::Duration kDefaultDeleteTimeout = absl::Minutes(5);
+absl::StatusOr<Call<v1::DeleteSiteRequest>> BuildDeleteSite(
     const ParsedArgs& args, const Environment& env);
 
 // failed list --site=<id> [--state=retrying|dead] [--page-size=1..1000]

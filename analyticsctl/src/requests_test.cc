@@ -96,6 +96,86 @@ TEST(BuildListSitesTest, NoOwnFlags) {
   EXPECT_FALSE(BuildListSites(Parse({"--slug=x"}), Env()).ok());
 }
 
+TEST(BuildUpdateSiteTest, OnlyGivenFieldsGoIntoTheMask) {
+  auto call = BuildUpdateSite(
+      Parse({"site", "update", "--site=7", "--name=New name",
+             "--time-zone=Asia/Kolkata", "--raw_retention=48h",
+             "--property-allowlist=plan,seats", "--property_denylist=email"}),
+      Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target, kDefaultIngestTarget);
+  EXPECT_EQ(call->token, "admin-secret");
+  const v1::UpdateSiteRequest& r = call->request;
+  EXPECT_EQ(r.site_id(), 7);
+  std::vector<std::string> paths(r.update_mask().paths().begin(),
+                                 r.update_mask().paths().end());
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{
+                "name", "settings.time_zone", "settings.raw_retention",
+                "settings.property_allowlist", "settings.property_denylist"}));
+  EXPECT_EQ(r.site().name(), "New name");
+  EXPECT_EQ(r.site().settings().time_zone(), "Asia/Kolkata");
+  EXPECT_EQ(r.site().settings().raw_retention().seconds(), 48 * 3600);
+  ASSERT_EQ(r.site().settings().property_allowlist_size(), 2);
+  EXPECT_EQ(r.site().settings().property_allowlist(1), "seats");
+  ASSERT_EQ(r.site().settings().property_denylist_size(), 1);
+  EXPECT_EQ(r.site().settings().property_denylist(0), "email");
+}
+
+TEST(BuildUpdateSiteTest, AnEmptyListFlagClearsTheList) {
+  auto call = BuildUpdateSite(
+      Parse({"site", "update", "--site=7", "--allowed_origins="}), Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  ASSERT_EQ(call->request.update_mask().paths_size(), 1);
+  EXPECT_EQ(call->request.update_mask().paths(0), "allowed_origins");
+  EXPECT_EQ(call->request.site().allowed_origins_size(), 0);
+}
+
+TEST(BuildUpdateSiteTest, UsageErrors) {
+  auto error = [](std::vector<std::string> argv) {
+    return std::string(BuildUpdateSite(Parse(argv), Env()).status().message());
+  };
+  EXPECT_EQ(error({"--site=7"}),
+            "site update: give at least one of --name, --allowed_origins, "
+            "--session_timeout, --time_zone, --raw_retention, "
+            "--property_allowlist, --property_denylist");
+  EXPECT_EQ(error({"--name=x"}), "--site is required");
+  EXPECT_NE(error({"--site=7", "--slug=x"}).find("--slug"), std::string::npos);
+  EXPECT_NE(
+      error({"--site=7", "--session_timeout=soon"}).find("--session_timeout"),
+      std::string::npos);
+}
+
+TEST(BuildSiteStateTest, DisableAndEnableNeedTheSite) {
+  auto call = BuildSetSiteState(Parse({"site", "disable", "--site=9"}),
+                                "site disable", Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->request.site_id(), 9);
+  EXPECT_EQ(BuildSetSiteState(Parse({"site", "enable"}), "site enable", Env())
+                .status()
+                .message(),
+            "--site is required");
+  EXPECT_FALSE(
+      BuildSetSiteState(Parse({"--site=9"}), "site enable", Env("")).ok());
+}
+
+TEST(BuildDeleteSiteTest, NeedsYesAndWaitsLongerByDefault) {
+  auto call =
+      BuildDeleteSite(Parse({"site", "delete", "--site=9", "--yes"}), Env());
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->request.site_id(), 9);
+  EXPECT_EQ(call->timeout, kDefaultDeleteTimeout);
+  EXPECT_EQ(BuildDeleteSite(Parse({"site", "delete", "--site=9"}), Env())
+                .status()
+                .message(),
+            "site delete removes the site and all its data for good: add "
+            "--yes");
+  auto quick = BuildDeleteSite(
+      Parse({"site", "delete", "--yes", "--site=9", "--timeout=30s"}), Env());
+  ASSERT_TRUE(quick.ok()) << quick.status();
+  EXPECT_EQ(quick->timeout, absl::Seconds(30));
+}
+
 TEST(BuildRotateKeyTest, WriteKeyWithGrace) {
   auto call = BuildRotateWriteKey(Parse({"site", "rotate-write-key", "--site=7",
                                          "--grace=2h30m", "--output=env"}),
