@@ -138,7 +138,10 @@ flags for every command:
                       127.0.0.1:50052 (reducer-service) for overview,
                       timeseries, breakdown, properties, dashboard, events,
                       sessions and visitors
-  --timeout=5s        deadline of each RPC (5m for rollups)
+  --timeout=5s        deadline of each RPC (5m for rollups and site delete)
+  --tls-ca=<pem>      use TLS, trusting this CA for the server's certificate
+  --tls-cert=<pem> --tls-key=<pem>
+                      client certificate and key for mutual TLS
 
 The site, failed, backlog and rollups commands authenticate with the admin
 token from the environment variable ANALYTICS_ADMIN_TOKEN or --admin_token

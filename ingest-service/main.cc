@@ -75,7 +75,8 @@ int Main(int argc, char** argv) {
 
   absl::Status served =
       RunServer(ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
-                              .shutdown_grace = config->shutdown_grace},
+                              .shutdown_grace = config->shutdown_grace,
+                              .tls = config->tls},
                 {&ingest, &admin}, nullptr);
   if (!served.ok()) {
     spdlog::critical("{}", served.ToString());

@@ -102,7 +102,8 @@ int Main(int argc, char** argv) {
 
   absl::Status served =
       RunServer(ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
-                              .shutdown_grace = config->shutdown_grace},
+                              .shutdown_grace = config->shutdown_grace,
+                              .tls = config->tls},
                 services, [&] {
                   if (reduce) worker.Stop();
                 });

@@ -22,7 +22,7 @@ ANALYTICS_PACKAGES=(
   libabsl-dev libpqxx-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libssl-dev
   postgresql-15 postgresql-client-15 postgresql-15-hll clang-format tzdata
-  python3-yaml
+  python3-yaml openssl
 )
 
 # --- logging ----------------------------------------------------------------

@@ -36,7 +36,14 @@ std::shared_ptr<grpc::Channel> Prepare(const Call<Request>& call,
                                        grpc::ClientContext* context) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + call.timeout));
   context->AddMetadata("authorization", absl::StrCat("Bearer ", call.token));
-  return grpc::CreateChannel(call.target, grpc::InsecureChannelCredentials());
+  if (!call.tls.enabled()) {
+    return grpc::CreateChannel(call.target, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = call.tls.ca_pem;
+  tls.pem_cert_chain = call.tls.cert_pem;
+  tls.pem_private_key = call.tls.key_pem;
+  return grpc::CreateChannel(call.target, grpc::SslCredentials(tls));
 }
 
 int RpcError(const grpc::Status& status) {

@@ -10,13 +10,15 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "analyticsctl/src/values.h"
+#include "common/server/tls.h"
 
 namespace analytics::cli {
 namespace {
 
 // The flags every subcommand accepts, plus `extra`.
 std::set<std::string> Allowed(std::initializer_list<const char*> extra) {
-  std::set<std::string> allowed = {"target", "timeout", "help"};
+  std::set<std::string> allowed = {"target", "timeout",  "help",
+                                   "tls_ca", "tls_cert", "tls_key"};
   allowed.insert(extra.begin(), extra.end());
   return allowed;
 }
@@ -37,7 +39,40 @@ absl::StatusOr<std::string> RequiredValue(const ParsedArgs& args,
   return *std::move(value);
 }
 
-// Fills target, timeout and output of `call`.
+// --tls_ca turns TLS on; --tls_cert with --tls_key add a client
+// certificate (mutual TLS).
+absl::StatusOr<ClientTls> ReadClientTls(const ParsedArgs& args) {
+  ClientTls tls;
+  const std::string ca = args.Get("tls_ca").value_or("");
+  const std::string cert = args.Get("tls_cert").value_or("");
+  const std::string key = args.Get("tls_key").value_or("");
+  if (cert.empty() != key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (ca.empty()) {
+    if (!cert.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls-cert needs --tls-ca (the CA that signed the server's "
+          "certificate)");
+    }
+    return tls;
+  }
+  absl::StatusOr<std::string> ca_pem = ReadPemFile("tls-ca", ca);
+  if (!ca_pem.ok()) return ca_pem.status();
+  tls.ca_pem = *std::move(ca_pem);
+  if (!cert.empty()) {
+    absl::StatusOr<std::string> cert_pem = ReadPemFile("tls-cert", cert);
+    if (!cert_pem.ok()) return cert_pem.status();
+    absl::StatusOr<std::string> key_pem = ReadPemFile("tls-key", key);
+    if (!key_pem.ok()) return key_pem.status();
+    tls.cert_pem = *std::move(cert_pem);
+    tls.key_pem = *std::move(key_pem);
+  }
+  return tls;
+}
+
+// Fills target, timeout, output and TLS of `call`.
 template <typename Request>
 absl::Status ReadCommon(const ParsedArgs& args, std::string_view default_target,
                         const std::set<OutputFormat>& formats,
@@ -57,6 +92,9 @@ absl::Status ReadCommon(const ParsedArgs& args, std::string_view default_target,
       ParseOutputFormat(args.Get("output").value_or(""), formats);
   if (!output.ok()) return output.status();
   call->output = *output;
+  absl::StatusOr<ClientTls> tls = ReadClientTls(args);
+  if (!tls.ok()) return tls.status();
+  call->tls = *std::move(tls);
   return absl::OkStatus();
 }
 

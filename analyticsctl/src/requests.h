@@ -3,7 +3,7 @@
 // rule of every subcommand lives here, apart from the RPCs (commands.cc), so
 // it is unit-tested without a server.
 //
-// Thread-safe: pure functions.
+// Thread-safe: pure functions, apart from reading the --tls_* files.
 #pragma once
 
 #include <string>
@@ -36,9 +36,20 @@ struct Environment {
   std::string admin_token;
 };
 
+// The client side of TLS (--tls_ca, --tls_cert, --tls_key), as PEM text.
+struct ClientTls {
+  // Non-empty: TLS, trusting this CA bundle for the server's certificate.
+  std::string ca_pem;
+  // Both non-empty: present this client certificate (mutual TLS).
+  std::string cert_pem;
+  std::string key_pem;
+  bool enabled() const { return !ca_pem.empty(); }
+};
+
 template <typename Request>
 struct Call {
   std::string target;
+  ClientTls tls;
   absl::Duration timeout;
   // Sent as `authorization: Bearer <token>`. Never printed.
   std::string token;

@@ -176,6 +176,22 @@ TEST(BuildDeleteSiteTest, NeedsYesAndWaitsLongerByDefault) {
   EXPECT_EQ(quick->timeout, absl::Seconds(30));
 }
 
+TEST(ClientTlsFlagsTest, ReadEveryCommandsTlsFlags) {
+  auto error = [](std::vector<std::string> argv) {
+    return std::string(BuildListSites(Parse(argv), Env()).status().message());
+  };
+  EXPECT_EQ(error({"--tls-cert=a.pem"}),
+            "--tls-cert and --tls-key go together: give both or neither");
+  EXPECT_EQ(error({"--tls-cert=a.pem", "--tls-key=a.key"}),
+            "--tls-cert needs --tls-ca (the CA that signed the server's "
+            "certificate)");
+  EXPECT_EQ(error({"--tls-ca=/nonexistent/ca.pem"}),
+            "--tls-ca: cannot read '/nonexistent/ca.pem'");
+  auto plain = BuildListSites(Parse({"site", "list"}), Env());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->tls.enabled());
+}
+
 TEST(BuildRotateKeyTest, WriteKeyWithGrace) {
   auto call = BuildRotateWriteKey(Parse({"site", "rotate-write-key", "--site=7",
                                          "--grace=2h30m", "--output=env"}),

@@ -28,9 +28,15 @@ ABSL_FLAG(std::string, log_level, "info",
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(8),
           "On SIGTERM, how long stopping may take in all (the in-flight "
           "reduction pass and RPCs); below Kubernetes' and our 10 s promise");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of the gRPC server; with --tls_key turns TLS "
+          "on (default: plaintext)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: clients must present a certificate it signed "
+          "(mutual TLS)");
 
 namespace analytics {
-
 absl::StatusOr<ServiceConfig> LoadServiceConfig(const std::string& service) {
   InitLogging(service, absl::GetFlag(FLAGS_log_format),
               absl::GetFlag(FLAGS_log_level));
@@ -53,6 +59,11 @@ absl::StatusOr<ServiceConfig> LoadServiceConfig(const std::string& service) {
   if (config.db_pool_size < 1) {
     return absl::InvalidArgumentError("--db_pool_size must be at least 1");
   }
+  absl::StatusOr<ServerTls> tls =
+      LoadServerTls(absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+                    absl::GetFlag(FLAGS_tls_client_ca));
+  if (!tls.ok()) return tls.status();
+  config.tls = *std::move(tls);
   if (config.migrate || config.migrate_only) {
     absl::StatusOr<int> applied = db::ApplyMigrations(config.database_url);
     if (!applied.ok()) return applied.status();

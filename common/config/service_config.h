@@ -8,6 +8,7 @@
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/server/tls.h"
 
 ABSL_DECLARE_FLAG(std::string, database_url);
 ABSL_DECLARE_FLAG(int, db_pool_size);
@@ -18,6 +19,9 @@ ABSL_DECLARE_FLAG(std::string, admin_token);
 ABSL_DECLARE_FLAG(std::string, log_format);
 ABSL_DECLARE_FLAG(std::string, log_level);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
+ABSL_DECLARE_FLAG(std::string, tls_cert);
+ABSL_DECLARE_FLAG(std::string, tls_key);
+ABSL_DECLARE_FLAG(std::string, tls_client_ca);
 
 namespace analytics {
 
@@ -30,11 +34,13 @@ struct ServiceConfig {
   // SHA-256 hex of the admin token; the token itself is not kept.
   std::string admin_token_hash;
   absl::Duration shutdown_grace;
+  // From --tls_cert, --tls_key and --tls_client_ca.
+  ServerTls tls;
 };
 
 // Reads the common flags (after ParseFlags), sets up logging for `service`,
 // and applies migrations when asked. INVALID_ARGUMENT for a missing
-// database URL; migration errors are returned as is.
+// database URL or unusable TLS files; migration errors are returned as is.
 absl::StatusOr<ServiceConfig> LoadServiceConfig(const std::string& service);
 
 }  // namespace analytics

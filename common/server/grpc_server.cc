@@ -1,11 +1,11 @@
 // gRPC server lifecycle with health, reflection and signal handling.
 #include "common/server/grpc_server.h"
 
-#include <csignal>
-#include <pthread.h>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <pthread.h>
+
+#include <csignal>
 
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
@@ -28,7 +28,7 @@ absl::Status RunServer(const ServerOptions& options,
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &bound_port);
+                           MakeServerCredentials(options.tls), &bound_port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -37,7 +37,10 @@ absl::Status RunServer(const ServerOptions& options,
         absl::StrCat("cannot listen on ", options.listen_address));
   }
   server->GetHealthCheckService()->SetServingStatus(true);
-  spdlog::info("listening on {}", options.listen_address);
+  spdlog::info("listening on {}{}", options.listen_address,
+               !options.tls.enabled()              ? ""
+               : options.tls.client_ca_pem.empty() ? " (TLS)"
+                                                   : " (mutual TLS)");
 
   sigset_t set;
   sigemptyset(&set);

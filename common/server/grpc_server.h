@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/server/tls.h"
 
 namespace analytics {
 
@@ -21,6 +22,8 @@ struct ServerOptions {
   // smaller, limits with a clear message.
   int max_receive_message_bytes = 8 << 20;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Not enabled: plaintext.
+  ServerTls tls;
 };
 
 // Must be called in main() before any thread starts, so that termination
