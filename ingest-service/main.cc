@@ -6,6 +6,8 @@
 #include "common/config/flags.h"
 #include "common/config/service_config.h"
 #include "common/db/connection_pool.h"
+#include "common/metrics/metrics.h"
+#include "common/metrics/pool_metrics.h"
 #include "common/server/grpc_server.h"
 #include "common/sites/site_repository.h"
 #include "common/time/clock.h"
@@ -62,7 +64,9 @@ int Main(int argc, char** argv) {
   IngestLimits limits;
   limits.max_events_per_request = absl::GetFlag(FLAGS_max_events_per_request);
   limits.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
-  IngestServiceImpl ingest(&keys, &events, &Clock::Real(), limits);
+  Metrics metrics;
+  ExportPoolMetrics(&pool, &metrics);
+  IngestServiceImpl ingest(&keys, &events, &Clock::Real(), limits, &metrics);
   FailedEventRepository failed(&pool);
   RollupAudit audit(&pool);
   SitePurge purge(&pool, absl::GetFlag(FLAGS_site_delete_batch_rows),
@@ -76,7 +80,9 @@ int Main(int argc, char** argv) {
   absl::Status served =
       RunServer(ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
                               .shutdown_grace = config->shutdown_grace,
-                              .tls = config->tls},
+                              .tls = config->tls,
+                              .metrics = &metrics,
+                              .metrics_port = config->metrics_port},
                 {&ingest, &admin}, nullptr);
   if (!served.ok()) {
     spdlog::critical("{}", served.ToString());

@@ -4,6 +4,8 @@
 #include "common/config/flags.h"
 #include "common/config/service_config.h"
 #include "common/db/connection_pool.h"
+#include "common/metrics/metrics.h"
+#include "common/metrics/pool_metrics.h"
 #include "common/server/grpc_server.h"
 #include "common/sites/site_repository.h"
 #include "common/time/clock.h"
@@ -41,6 +43,34 @@ ABSL_FLAG(std::string, test_fail_event_name, "",
 
 namespace analytics::reducer {
 namespace {
+
+// Queue depth, oldest pending age, retrying and dead entries over every
+// site, read from the database at each scrape.
+void ExportQueueMetrics(ReductionRepository* reduction, Metrics* metrics) {
+  const struct {
+    const char* name;
+    const char* help;
+  } gauges[] = {
+      {"analytics_queue_pending_events", "Events accepted, not yet reduced"},
+      {"analytics_queue_oldest_pending_age_seconds",
+       "Age of the oldest pending event, seconds"},
+      {"analytics_queue_retrying_events",
+       "Pending events waiting for another attempt after failing"},
+      {"analytics_queue_dead_events", "Dead letters (see analyticsctl failed)"},
+  };
+  for (const auto& g : gauges) {
+    metrics->Declare(g.name, g.help, Metrics::Type::kGauge);
+  }
+  metrics->AddCollector([reduction](Metrics& m) {
+    absl::StatusOr<QueueStats> stats = reduction->ReadQueueStats();
+    if (!stats.ok()) return;  // the scrape shows the last values
+    m.Set("analytics_queue_pending_events", {}, stats->pending);
+    m.Set("analytics_queue_oldest_pending_age_seconds", {},
+          stats->oldest_pending_age_seconds);
+    m.Set("analytics_queue_retrying_events", {}, stats->retrying);
+    m.Set("analytics_queue_dead_events", {}, stats->dead);
+  });
+}
 
 int Main(int argc, char** argv) {
   BlockTerminationSignals();
@@ -85,11 +115,15 @@ int Main(int argc, char** argv) {
                  plan_options.fail_event_name);
   }
   ReductionRepository reduction(&pool, backoff, plan_options);
+  Metrics metrics;
+  ExportPoolMetrics(&pool, &metrics);
+  ExportQueueMetrics(&reduction, &metrics);
   ReducerWorker worker(
       &reduction,
       WorkerOptions{.batch_size = absl::GetFlag(FLAGS_batch_size),
                     .poll_interval = absl::GetFlag(FLAGS_poll_interval),
-                    .listen_database_url = config->database_url});
+                    .listen_database_url = config->database_url,
+                    .metrics = &metrics});
   const bool reduce = absl::GetFlag(FLAGS_reduce);
   const bool serve_queries = absl::GetFlag(FLAGS_serve_queries);
   if (!reduce && !serve_queries) {
@@ -103,7 +137,9 @@ int Main(int argc, char** argv) {
   absl::Status served =
       RunServer(ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
                               .shutdown_grace = config->shutdown_grace,
-                              .tls = config->tls},
+                              .tls = config->tls,
+                              .metrics = &metrics,
+                              .metrics_port = config->metrics_port},
                 services, [&] {
                   if (reduce) worker.Stop();
                 });

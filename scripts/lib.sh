@@ -20,7 +20,7 @@ ANALYTICS_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config g++
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libpqxx-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libssl-dev
+  libgtest-dev libgmock-dev libssl-dev libcpp-httplib-dev
   postgresql-15 postgresql-client-15 postgresql-15-hll clang-format tzdata
   python3-yaml openssl
 )

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "analyticsctl/src/values.h"
+#include "common/status/status_mapping.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace analytics::cli {
@@ -318,13 +319,7 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(
   return *format;
 }
 
-std::string StatusCodeName(grpc::StatusCode code) {
-  // The codes of gRPC and Abseil are the same numbers.
-  std::string name =
-      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-  if (name.empty()) name = absl::StrCat("CODE_", static_cast<int>(code));
-  return name;
-}
+std::string StatusCodeName(grpc::StatusCode code) { return GrpcCodeName(code); }
 
 std::string CreatedSiteEnv(const v1::CreateSiteResponse& created) {
   return absl::StrCat("SITE_ID=", created.site().site_id(), "\n",

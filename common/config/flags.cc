@@ -31,7 +31,8 @@ std::vector<char*> ParseFlags(int argc, char** argv, const char* usage) {
     if (value == nullptr && flag_name == "database_url") {
       value = std::getenv("DATABASE_URL");
     }
-    if (value != nullptr) env_args.push_back(absl::StrCat("--", flag_name, "=", value));
+    if (value != nullptr)
+      env_args.push_back(absl::StrCat("--", flag_name, "=", value));
   }
   static std::vector<char*> args;
   args.push_back(argv[0]);

@@ -1,9 +1,9 @@
 // The one configuration loader: command-line flags (Abseil) with an
 // environment fallback.
 //
-// Every flag `--foo_bar` may also come from `ANALYTICS_FOO_BAR`; a flag given on
-// the command line wins. `--database_url` also reads `DATABASE_URL`, the name
-// most tools use. Unknown ANALYTICS_* variables are ignored.
+// Every flag `--foo_bar` may also come from `ANALYTICS_FOO_BAR`; a flag given
+// on the command line wins. `--database_url` also reads `DATABASE_URL`, the
+// name most tools use. Unknown ANALYTICS_* variables are ignored.
 #pragma once
 
 #include <string>

@@ -32,6 +32,8 @@ ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of the gRPC server; with --tls_key turns TLS "
           "on (default: plaintext)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
+ABSL_FLAG(int, metrics_port, 0,
+          "Serve Prometheus metrics on http://0.0.0.0:<port>/metrics (0: off)");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle: clients must present a certificate it signed "
           "(mutual TLS)");
@@ -64,6 +66,10 @@ absl::StatusOr<ServiceConfig> LoadServiceConfig(const std::string& service) {
                     absl::GetFlag(FLAGS_tls_client_ca));
   if (!tls.ok()) return tls.status();
   config.tls = *std::move(tls);
+  config.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  if (config.metrics_port < 0 || config.metrics_port > 65535) {
+    return absl::InvalidArgumentError("--metrics_port must be 0 to 65535");
+  }
   if (config.migrate || config.migrate_only) {
     absl::StatusOr<int> applied = db::ApplyMigrations(config.database_url);
     if (!applied.ok()) return applied.status();

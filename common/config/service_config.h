@@ -22,6 +22,7 @@ ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 ABSL_DECLARE_FLAG(std::string, tls_cert);
 ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_client_ca);
+ABSL_DECLARE_FLAG(int, metrics_port);
 
 namespace analytics {
 
@@ -36,6 +37,8 @@ struct ServiceConfig {
   absl::Duration shutdown_grace;
   // From --tls_cert, --tls_key and --tls_client_ca.
   ServerTls tls;
+  // 0: no metrics endpoint.
+  int metrics_port = 0;
 };
 
 // Reads the common flags (after ParseFlags), sets up logging for `service`,

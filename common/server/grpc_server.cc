@@ -8,6 +8,8 @@
 #include <csignal>
 
 #include "absl/strings/str_cat.h"
+#include "common/metrics/metrics_http.h"
+#include "common/metrics/rpc_metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace analytics {
@@ -30,7 +32,22 @@ absl::Status RunServer(const ServerOptions& options,
   builder.AddListeningPort(options.listen_address,
                            MakeServerCredentials(options.tls), &bound_port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  if (options.metrics != nullptr) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(MakeRpcMetricsInterceptor(options.metrics));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   for (grpc::Service* service : services) builder.RegisterService(service);
+  std::unique_ptr<MetricsHttpServer> metrics_http;
+  if (options.metrics != nullptr && options.metrics_port != 0) {
+    metrics_http = std::make_unique<MetricsHttpServer>(options.metrics);
+    if (absl::Status s = metrics_http->Start("0.0.0.0", options.metrics_port);
+        !s.ok()) {
+      return s;
+    }
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     return absl::UnavailableError(
@@ -58,6 +75,7 @@ absl::Status RunServer(const ServerOptions& options,
   if (on_stop) on_stop();
   server->Shutdown(deadline);
   server->Wait();
+  if (metrics_http != nullptr) metrics_http->Stop();
   spdlog::info("stopped");
   return absl::OkStatus();
 }

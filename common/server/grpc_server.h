@@ -4,14 +4,15 @@
 // period, then the server shuts down).
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/metrics/metrics.h"
 #include "common/server/tls.h"
 
 namespace analytics {
@@ -24,6 +25,11 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Not enabled: plaintext.
   ServerTls tls;
+  // When set, every RPC is counted and timed here (rpc_metrics.h), and with
+  // a metrics_port the registry is served at http://0.0.0.0:<port>/metrics
+  // for as long as the server runs.
+  Metrics* metrics = nullptr;
+  int metrics_port = 0;
 };
 
 // Must be called in main() before any thread starts, so that termination
@@ -32,7 +38,7 @@ void BlockTerminationSignals();
 
 // Serves until SIGINT or SIGTERM. `on_stop` runs after health turned
 // NOT_SERVING and before the server drains (stop background loops there).
-// Returns UNAVAILABLE if the address cannot be bound.
+// Returns UNAVAILABLE if the address (or the metrics port) cannot be bound.
 absl::Status RunServer(const ServerOptions& options,
                        const std::vector<grpc::Service*>& services,
                        const std::function<void()>& on_stop);

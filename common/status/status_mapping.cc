@@ -1,14 +1,20 @@
 // Error conversion between libpqxx, Abseil and gRPC.
 #include "common/status/status_mapping.h"
 
-#include <string>
-
 #include <pqxx/except>
+#include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace analytics {
+
+std::string GrpcCodeName(grpc::StatusCode code) {
+  std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  if (name.empty()) name = absl::StrCat("CODE_", static_cast<int>(code));
+  return name;
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -57,7 +63,8 @@ absl::Status FromPqxx(const std::exception& error) {
   }
   if (dynamic_cast<const pqxx::statement_completion_unknown*>(&error) !=
       nullptr) {
-    return absl::UnknownError(absl::StrCat("statement outcome unknown: ", what));
+    return absl::UnknownError(
+        absl::StrCat("statement outcome unknown: ", what));
   }
   if (dynamic_cast<const pqxx::transaction_rollback*>(&error) != nullptr) {
     return absl::AbortedError(absl::StrCat("transaction rolled back: ", what));

@@ -5,9 +5,10 @@
 // Thread-safe: stateless functions.
 #pragma once
 
-#include <exception>
-
 #include <grpcpp/support/status.h>
+
+#include <exception>
+#include <string>
 
 #include "absl/status/status.h"
 
@@ -15,6 +16,9 @@ namespace analytics {
 
 // Copies code and message across; the codes of both libraries are equal.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// "OK", "NOT_FOUND", ...; "CODE_<n>" for a number no library names.
+std::string GrpcCodeName(grpc::StatusCode code);
 
 // Maps an exception thrown by libpqxx (or the standard library) to the most
 // specific status code, so callers can tell what is worth retrying:

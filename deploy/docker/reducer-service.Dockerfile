@@ -18,7 +18,7 @@ RUN apt-get update \
       build-essential cmake ninja-build ccache pkg-config g++ \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libpqxx-dev libspdlog-dev libfmt-dev \
-      libssl-dev \
+      libssl-dev libcpp-httplib-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -39,7 +39,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y -q --no-install-recommends \
       libabsl20220623 libfmt9 libgrpc++1.51 libgrpc29 libpqxx-6.4 \
-      libprotobuf32 libspdlog1.10 libssl3 \
+      libprotobuf32 libspdlog1.10 libssl3 libcpp-httplib0.11 \
       tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/bin/reducer-service /usr/local/bin/reducer-service
@@ -48,6 +48,6 @@ COPY --from=build /src/build/bin/reducer-service /usr/local/bin/reducer-service
 # default), e.g. `docker run ... analytics/reducer-service:dev --serve_queries=false`.
 # The Kubernetes manifests set ANALYTICS_LISTEN explicitly as well.
 ENV ANALYTICS_LISTEN=0.0.0.0:50052
-EXPOSE 50052
+EXPOSE 50052 9090
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/reducer-service"]

@@ -1,11 +1,38 @@
 // IngestService implementation.
 #include "ingest-service/src/ingest_service.h"
 
+#include "absl/strings/match.h"
 #include "common/auth/keys.h"
 #include "common/status/status_mapping.h"
 #include "spdlog/spdlog.h"
 
 namespace analytics::ingest {
+namespace {
+
+constexpr char kAccepted[] = "analytics_events_accepted_total";
+constexpr char kDuplicates[] = "analytics_events_duplicate_total";
+constexpr char kRejected[] = "analytics_events_rejected_total";
+
+}  // namespace
+
+IngestServiceImpl::IngestServiceImpl(SiteKeyCache* keys,
+                                     EventRepository* events,
+                                     const Clock* clock, IngestLimits limits,
+                                     Metrics* metrics)
+    : keys_(keys),
+      events_(events),
+      clock_(clock),
+      limits_(limits),
+      metrics_(metrics) {
+  metrics_->Declare(kAccepted, "Events stored by Ingest",
+                    Metrics::Type::kCounter);
+  metrics_->Declare(kDuplicates,
+                    "Events Ingest skipped as already stored (same event_id)",
+                    Metrics::Type::kCounter);
+  metrics_->Declare(kRejected,
+                    "Events Ingest rejected, by the field that was wrong",
+                    Metrics::Type::kCounter, {"field"});
+}
 
 grpc::Status IngestServiceImpl::Ingest(grpc::ServerContext* context,
                                        const v1::IngestRequest* request,
@@ -45,7 +72,13 @@ grpc::Status IngestServiceImpl::Ingest(grpc::ServerContext* context,
     response->set_duplicates(static_cast<int>(batch.events.size()) - stored);
   }
   response->set_accepted(stored);
+  metrics_->Add(kAccepted, {}, stored);
+  metrics_->Add(kDuplicates, {}, response->duplicates());
   for (auto& rejection : validated.rejected) {
+    // One series per field, not per property key the caller chose.
+    metrics_->Add(kRejected, {absl::StartsWith(rejection.field(), "properties.")
+                                  ? "properties"
+                                  : rejection.field()});
     *response->add_rejected() = std::move(rejection);
   }
   return grpc::Status::OK;

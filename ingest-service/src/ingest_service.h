@@ -4,6 +4,7 @@
 #pragma once
 
 #include "analytics/v1/ingest.grpc.pb.h"
+#include "common/metrics/metrics.h"
 #include "common/sites/site_repository.h"
 #include "common/time/clock.h"
 #include "ingest-service/src/event_repository.h"
@@ -13,9 +14,9 @@ namespace analytics::ingest {
 
 class IngestServiceImpl final : public v1::IngestService::Service {
  public:
+  // Counts accepted, duplicate and rejected events in `metrics`.
   IngestServiceImpl(SiteKeyCache* keys, EventRepository* events,
-                    const Clock* clock, IngestLimits limits)
-      : keys_(keys), events_(events), clock_(clock), limits_(limits) {}
+                    const Clock* clock, IngestLimits limits, Metrics* metrics);
 
   grpc::Status Ingest(grpc::ServerContext* context,
                       const v1::IngestRequest* request,
@@ -26,6 +27,7 @@ class IngestServiceImpl final : public v1::IngestService::Service {
   EventRepository* const events_;
   const Clock* const clock_;
   const IngestLimits limits_;
+  Metrics* const metrics_;
 };
 
 }  // namespace analytics::ingest

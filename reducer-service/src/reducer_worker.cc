@@ -40,6 +40,36 @@ void ReducerWorker::WaitFor(absl::Duration d) {
   woken_ = false;
 }
 
+namespace {
+
+constexpr char kPassEvents[] = "analytics_reduce_pass_events";
+constexpr char kPassSeconds[] = "analytics_reduce_pass_duration_seconds";
+constexpr char kReduced[] = "analytics_events_reduced_total";
+constexpr char kFailed[] = "analytics_events_failed_attempts_total";
+constexpr char kDead[] = "analytics_events_dead_total";
+constexpr char kPassFailures[] = "analytics_reduce_pass_failures_total";
+
+}  // namespace
+
+ReducerWorker::ReducerWorker(ReductionRepository* repository,
+                             WorkerOptions options)
+    : repository_(repository), options_(std::move(options)) {
+  Metrics* m = options_.metrics;
+  if (m == nullptr) return;
+  m->Declare(kPassEvents, "Queue entries a reduction pass claimed",
+             Metrics::Type::kHistogram, {},
+             {1, 10, 50, 100, 250, 500, 1000, 2000, 5000});
+  m->Declare(kPassSeconds, "Duration of a reduction pass, seconds",
+             Metrics::Type::kHistogram, {}, Metrics::LatencyBuckets());
+  m->Declare(kReduced, "Events reduced into rollups", Metrics::Type::kCounter);
+  m->Declare(kFailed, "Failed reduction attempts charged to events",
+             Metrics::Type::kCounter);
+  m->Declare(kDead, "Events that became dead letters", Metrics::Type::kCounter);
+  m->Declare(kPassFailures,
+             "Passes rolled back by infrastructure errors (retried)",
+             Metrics::Type::kCounter);
+}
+
 absl::StatusOr<PassResult> ReducerWorker::RunPass() {
   PassResult result;
   ClaimSpec next;
@@ -91,7 +121,20 @@ void ReducerWorker::Isolate(const std::vector<QueuedEvent>& events,
 void ReducerWorker::Loop() {
   int infra_failures = 0;
   while (!stopping_) {
+    const absl::Time started = absl::Now();
     absl::StatusOr<PassResult> pass = RunPass();
+    if (Metrics* m = options_.metrics) {
+      if (!pass.ok()) {
+        m->Add(kPassFailures, {});
+      } else if (!pass->claimed.empty()) {
+        m->Observe(kPassEvents, {}, static_cast<double>(pass->claimed.size()));
+        m->Observe(kPassSeconds, {},
+                   absl::ToDoubleSeconds(absl::Now() - started));
+        m->Add(kReduced, {}, pass->reduced);
+        m->Add(kFailed, {}, pass->failed);
+        m->Add(kDead, {}, pass->dead);
+      }
+    }
     if (!pass.ok()) {
       ++infra_failures;
       absl::Duration backoff = std::min(

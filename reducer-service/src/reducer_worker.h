@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/metrics/metrics.h"
 #include "reducer-service/src/reduction_repository.h"
 
 namespace analytics::reducer {
@@ -28,12 +29,13 @@ struct WorkerOptions {
   absl::Duration max_infra_backoff = absl::Seconds(30);
   // Where to LISTEN; empty disables notifications (poll only).
   std::string listen_database_url;
+  // Pass sizes, durations and outcomes go here when set.
+  Metrics* metrics = nullptr;
 };
 
 class ReducerWorker {
  public:
-  ReducerWorker(ReductionRepository* repository, WorkerOptions options)
-      : repository_(repository), options_(std::move(options)) {}
+  ReducerWorker(ReductionRepository* repository, WorkerOptions options);
   ~ReducerWorker() { Stop(); }
   ReducerWorker(const ReducerWorker&) = delete;
   ReducerWorker& operator=(const ReducerWorker&) = delete;

@@ -32,6 +32,7 @@ std::vector<db::Statement> ReductionRepository::Statements() {
       {"upsert_rollups", sql::kUpsertRollups},
       {"mark_events_failed", sql::kMarkEventsFailed},
       {"delete_queued_events", sql::kDeleteQueuedEvents},
+      {"select_queue_stats", sql::kSelectQueueStats},
   };
 }
 
@@ -384,6 +385,19 @@ absl::Status ReductionRepository::RecordFailure(const QueuedEvent& event,
                    backoff_, result);
         return absl::OkStatus();
       });
+}
+
+absl::StatusOr<QueueStats> ReductionRepository::ReadQueueStats() {
+  return pool_->RunTransaction(
+      "queue_stats",
+      [](pqxx::transaction_base& tx) -> absl::StatusOr<QueueStats> {
+        pqxx::row row = tx.exec_prepared1("select_queue_stats");
+        return QueueStats{.pending = row[0].as<int64_t>(),
+                          .oldest_pending_age_seconds = row[1].as<double>(),
+                          .retrying = row[2].as<int64_t>(),
+                          .dead = row[3].as<int64_t>()};
+      },
+      db::Isolation::kRepeatableReadReadOnly);
 }
 
 }  // namespace analytics::reducer

@@ -40,6 +40,14 @@ struct PassResult {
   int dead = 0;
 };
 
+struct QueueStats {
+  int64_t pending = 0;
+  double oldest_pending_age_seconds = 0;
+  // Pending entries with failed attempts behind them.
+  int64_t retrying = 0;
+  int64_t dead = 0;
+};
+
 class ReductionRepository {
  public:
   static std::vector<db::Statement> Statements();
@@ -57,6 +65,9 @@ class ReductionRepository {
   // transaction, unless another reducer holds it right now.
   absl::Status RecordFailure(const QueuedEvent& event, const std::string& error,
                              PassResult* result);
+
+  // Counts over the whole queue (every site), for the metrics.
+  absl::StatusOr<QueueStats> ReadQueueStats();
 
  private:
   db::ConnectionPool* const pool_;

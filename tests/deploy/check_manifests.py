@@ -819,9 +819,16 @@ def check_container_runtime(where, cont, problems):
         if port is not None:
             if not any(p.get("containerPort") == port for p in ports):
                 problems.add(where, f"no containerPort {port} for ANALYTICS_LISTEN")
+            metrics_port = values.get("metrics_port")
             for p in ports:
-                if p.get("containerPort") != port:
-                    problems.add(where, f"containerPort {p.get('containerPort')} is "
+                cp = p.get("containerPort")
+                if p.get("name") == "metrics":
+                    # The Prometheus endpoint: --metrics_port must say the same.
+                    if str(cp) != str(metrics_port):
+                        problems.add(where, f"containerPort metrics {cp} is not "
+                                     f"--metrics_port ({metrics_port})")
+                elif cp != port:
+                    problems.add(where, f"containerPort {cp} is "
                                  f"not the listen port {port}")
         for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
             spec = c.get(probe)

@@ -12,13 +12,13 @@ using google::protobuf::util::TimeUtil;
 
 std::vector<db::Statement> AllStatements() {
   std::vector<db::Statement> all = SiteRepository::Statements();
-  for (const auto& list : {ingest::EventRepository::Statements(),
-                           ingest::FailedEventRepository::Statements(),
-                           ingest::RollupAudit::Statements(),
-                           ingest::SitePurge::Statements(),
-                           reducer::ReductionRepository::Statements(),
-                           reducer::ReportRepository::Statements(),
-                           reducer::ActivityRepository::Statements()}) {
+  for (const auto& list :
+       {ingest::EventRepository::Statements(),
+        ingest::FailedEventRepository::Statements(),
+        ingest::RollupAudit::Statements(), ingest::SitePurge::Statements(),
+        reducer::ReductionRepository::Statements(),
+        reducer::ReportRepository::Statements(),
+        reducer::ActivityRepository::Statements()}) {
     all.insert(all.end(), list.begin(), list.end());
   }
   return all;
@@ -88,7 +88,7 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start() {
       std::make_unique<ingest::EventRepository>(stack->pool_.get());
   stack->ingest_ = std::make_unique<ingest::IngestServiceImpl>(
       stack->keys_.get(), stack->events_.get(), &Clock::Real(),
-      ingest::IngestLimits{});
+      ingest::IngestLimits{}, &stack->metrics_);
   stack->failed_ =
       std::make_unique<ingest::FailedEventRepository>(stack->pool_.get());
   stack->audit_ = std::make_unique<ingest::RollupAudit>(stack->pool_.get());

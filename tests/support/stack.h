@@ -80,6 +80,7 @@ class ServiceStack {
   ServiceStack() = default;
 
   std::unique_ptr<TestDatabase> db_;
+  Metrics metrics_;
   std::unique_ptr<db::ConnectionPool> pool_;
   std::unique_ptr<SiteRepository> sites_;
   std::unique_ptr<SiteKeyCache> keys_;
