@@ -2,7 +2,10 @@
 // event payloads: log site ids, counts and statuses.
 #pragma once
 
+#include <memory>
 #include <string>
+
+#include "spdlog/formatter.h"
 
 namespace analytics {
 
@@ -10,5 +13,10 @@ namespace analytics {
 // spdlog level name ("info", "debug", ...). Logs go to stderr.
 void InitLogging(const std::string& service, const std::string& format,
                  const std::string& level);
+
+// The formatter of --log_format=json: one object per line with time, level,
+// service, thread and message, the message escaped as a JSON string (status
+// messages can carry text a caller sent, quotes and newlines included).
+std::unique_ptr<spdlog::formatter> JsonLogFormatter();
 
 }  // namespace analytics
