@@ -26,20 +26,20 @@ absl::StatusOr<PurgeProgress> SitePurge::Purge(int64_t site_id,
                                                absl::Duration time_left) {
   const absl::Time deadline = absl::Now() + time_left;
   PurgeProgress progress;
-  absl::StatusOr<std::optional<int64_t>> deleted_ms_ago = pool_->RunTransaction(
+  // False: already removed (a finished purge).
+  absl::StatusOr<bool> exists = pool_->RunTransaction(
       "select_site_deletion",
-      [&](pqxx::transaction_base& tx)
-          -> absl::StatusOr<std::optional<int64_t>> {
+      [&](pqxx::transaction_base& tx) -> absl::StatusOr<bool> {
         pqxx::result rows = tx.exec_prepared("select_site_deletion", site_id);
-        if (rows.empty()) return std::nullopt;  // already removed
-        if (rows[0][0].is_null()) {
+        if (rows.empty()) return false;
+        if (!rows[0][0].as<bool>()) {
           return absl::FailedPreconditionError(
               absl::StrCat("site ", site_id, " is not marked deleted"));
         }
-        return rows[0][0].as<int64_t>();
+        return true;
       });
-  if (!deleted_ms_ago.ok()) return deleted_ms_ago.status();
-  if (!deleted_ms_ago->has_value()) {
+  if (!exists.ok()) return exists.status();
+  if (!*exists) {
     progress.done = true;
     return progress;
   }

@@ -134,6 +134,15 @@ std::string EndPage(const PageQuery& query, ListKind kind,
                                    .after = CursorAfter(rows->back())});
 }
 
+// The RangePlan of every bucket, in order.
+std::vector<RangePlan> BucketPlans(const std::vector<Bucket>& buckets) {
+  std::vector<RangePlan> plans;
+  plans.reserve(buckets.size() + 1);
+  for (const Bucket& b : buckets)
+    plans.push_back(PlanRange(b.range.from, b.range.to));
+  return plans;
+}
+
 void ToPoint(const Bucket& bucket, const RangeTotals& totals,
              v1::TimeseriesPoint* point) {
   *point->mutable_bucket_start() = ToProtoTimestamp(bucket.start);
@@ -384,13 +393,8 @@ grpc::Status QueryServiceImpl::GetTimeseries(
   absl::StatusOr<std::vector<Bucket>> buckets =
       PlanSeries(request->site_id(), from, to, request->interval(), &zone_name);
   if (!buckets.ok()) return ToGrpcStatus(buckets.status());
-  std::vector<RangePlan> plans;
-  plans.reserve(buckets->size());
-  for (const Bucket& b : *buckets) {
-    plans.push_back(PlanRange(b.range.from, b.range.to));
-  }
-  absl::StatusOr<OverviewSnapshot> snapshot =
-      reports_->Read(request->site_id(), plans, TimeLeft(*context));
+  absl::StatusOr<OverviewSnapshot> snapshot = reports_->Read(
+      request->site_id(), BucketPlans(*buckets), TimeLeft(*context));
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   for (size_t i = 0; i < buckets->size(); ++i) {
     ToPoint((*buckets)[i], snapshot->ranges[i], response->add_points());
@@ -500,10 +504,8 @@ grpc::Status QueryServiceImpl::GetDashboardSummary(
   absl::StatusOr<std::vector<Bucket>> buckets =
       PlanSeries(request->site_id(), from, to, request->interval(), &zone_name);
   if (!buckets.ok()) return ToGrpcStatus(buckets.status());
-  std::vector<RangePlan> plans = {PlanRange(from, to)};
-  for (const Bucket& b : *buckets) {
-    plans.push_back(PlanRange(b.range.from, b.range.to));
-  }
+  std::vector<RangePlan> plans = BucketPlans(*buckets);
+  plans.insert(plans.begin(), PlanRange(from, to));
   const Dimension tops[] = {Dimension::kPage, Dimension::kReferrer,
                             Dimension::kUtmSource, Dimension::kEvent};
   std::vector<BreakdownQuery> breakdowns;

@@ -1,5 +1,3 @@
--- Whether site $1 exists and how long ago it was marked deleted (NULL: it
--- is not deleted), for SitePurge.
-SELECT (extract(epoch FROM now() - deleted_at) * 1000)::bigint
-FROM sites
-WHERE site_id = $1
+-- Whether site $1 is marked deleted, for SitePurge; no row: the site is
+-- gone (its purge finished).
+SELECT deleted_at IS NOT NULL FROM sites WHERE site_id = $1
