@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/metrics/metrics_http.h"
 #include "common/metrics/rpc_metrics.h"
+#include "common/server/request_log.h"
 #include "spdlog/spdlog.h"
 
 namespace analytics {
@@ -32,13 +33,14 @@ absl::Status RunServer(const ServerOptions& options,
   builder.AddListeningPort(options.listen_address,
                            MakeServerCredentials(options.tls), &bound_port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(MakeRequestLogInterceptor());
   if (options.metrics != nullptr) {
-    std::vector<
-        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        interceptors;
     interceptors.push_back(MakeRpcMetricsInterceptor(options.metrics));
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<MetricsHttpServer> metrics_http;
   if (options.metrics != nullptr && options.metrics_port != 0) {

@@ -1,5 +1,6 @@
 // Runs a gRPC server the way both services need it: standard health service
-// and server reflection, plus an orderly stop on SIGINT/SIGTERM (health turns
+// and server reflection, a request id on every RPC and its log lines
+// (request_log.h), plus an orderly stop on SIGINT/SIGTERM (health turns
 // NOT_SERVING, the caller's background work stops, in-flight RPCs get a grace
 // period, then the server shuts down).
 #pragma once
