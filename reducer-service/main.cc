@@ -1,5 +1,6 @@
-// reducer-service: the reduction loop (ReducerWorker) and the dashboard
-// read path (QueryService). Wires configuration, the pool and both.
+// reducer-service: the reduction loop (ReducerWorker), retention
+// (RetentionPass) and the dashboard read path (QueryService). Wires
+// configuration, the pool and them.
 #include "absl/flags/flag.h"
 #include "common/config/flags.h"
 #include "common/config/service_config.h"
@@ -14,6 +15,7 @@
 #include "reducer-service/src/reducer_worker.h"
 #include "reducer-service/src/reduction_repository.h"
 #include "reducer-service/src/report_repository.h"
+#include "reducer-service/src/retention_pass.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
@@ -35,6 +37,15 @@ ABSL_FLAG(absl::Duration, retry_cap, absl::Hours(1),
           "Longest backoff between attempts");
 ABSL_FLAG(int, max_attempts, 10,
           "Failed reductions after which an event becomes a dead letter");
+ABSL_FLAG(absl::Duration, hourly_rollup_retention, absl::Hours(24 * 400),
+          "How long hour rollups are kept (0: forever); day rollups are kept "
+          "forever. Queries needing older hours are refused, so every "
+          "replica must agree on it");
+ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(10),
+          "Between retention passes (with --reduce): partitions of raw events "
+          "ahead of time, expired months dropped, per-site expiry in batches");
+ABSL_FLAG(int, retention_batch_rows, 10000,
+          "Rows per table one retention step deletes in one transaction");
 ABSL_FLAG(absl::Duration, key_cache_ttl, absl::Seconds(5),
           "How long a read-key lookup is cached");
 ABSL_FLAG(std::string, test_fail_event_name, "",
@@ -91,6 +102,7 @@ int Main(int argc, char** argv) {
   for (const auto& s : ReportRepository::Statements()) statements.push_back(s);
   for (const auto& s : ActivityRepository::Statements())
     statements.push_back(s);
+  for (const auto& s : RetentionPass::Statements()) statements.push_back(s);
   db::ConnectionPool pool(
       db::PoolOptions{.url = config->database_url,
                       .size = config->db_pool_size,
@@ -102,8 +114,17 @@ int Main(int argc, char** argv) {
   SiteKeyCache keys(&sites, &Clock::Real(), absl::GetFlag(FLAGS_key_cache_ttl));
   ReportRepository reports(&pool);
   ActivityRepository activity(&pool);
-  QueryServiceImpl query(&keys, &sites, &reports, &activity,
-                         config->admin_token_hash);
+  QueryOptions query_options;
+  query_options.admin_token_hash = config->admin_token_hash;
+  query_options.hourly_rollup_retention =
+      absl::GetFlag(FLAGS_hourly_rollup_retention);
+  QueryServiceImpl query(&keys, &sites, &reports, &activity, query_options);
+  RetentionOptions retention_options;
+  retention_options.hourly_rollup_retention =
+      query_options.hourly_rollup_retention;
+  retention_options.interval = absl::GetFlag(FLAGS_retention_interval);
+  retention_options.batch_rows = absl::GetFlag(FLAGS_retention_batch_rows);
+  RetentionPass retention(&pool, retention_options);
 
   BackoffPolicy backoff{.base = absl::GetFlag(FLAGS_retry_base),
                         .cap = absl::GetFlag(FLAGS_retry_cap),
@@ -130,7 +151,10 @@ int Main(int argc, char** argv) {
     spdlog::critical("--reduce=false and --serve_queries=false: nothing to do");
     return 2;
   }
-  if (reduce) worker.Start();
+  if (reduce) {
+    worker.Start();
+    retention.Start();
+  }
   std::vector<grpc::Service*> services;
   if (serve_queries) services.push_back(&query);
 
@@ -141,7 +165,10 @@ int Main(int argc, char** argv) {
                               .metrics = &metrics,
                               .metrics_port = config->metrics_port},
                 services, [&] {
-                  if (reduce) worker.Stop();
+                  if (reduce) {
+                    worker.Stop();
+                    retention.Stop();
+                  }
                 });
   if (!served.ok()) {
     spdlog::critical("{}", served.ToString());

@@ -33,6 +33,7 @@ WITH g AS (
          (ARRAY['Windows', 'macOS', 'iOS', 'Android', 'Linux'])[1 + s % 5],
          (ARRAY['DE', 'US', 'FR', 'IN', 'BR', 'GB'])[1 + s % 6]
   FROM g
-  RETURNING site_id, id
+  RETURNING site_id, id, occurred_at
 )
-INSERT INTO event_queue (site_id, event_id) SELECT site_id, id FROM stored;
+INSERT INTO event_queue (site_id, event_id, occurred_at)
+SELECT site_id, id, occurred_at FROM stored;

@@ -15,4 +15,12 @@ inline int64_t SiteReductionLockKey(int64_t site_id) {
   return static_cast<int64_t>(0x5253000000000000ULL) ^ site_id;
 }
 
+// Held (transaction-scoped) by whoever creates or drops partitions of
+// `events` (ensure_event_partitions, drop_expired_event_partitions:
+// migration 0008), and tried by each step of the retention pass so replicas
+// take turns instead of deleting the same rows.
+inline int64_t PartitionMaintenanceLockKey() {
+  return static_cast<int64_t>(0x5254000000000001ULL);
+}
+
 }  // namespace analytics::db

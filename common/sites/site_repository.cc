@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/auth/keys.h"
+#include "common/db/locks.h"
 #include "common/json/json_writer.h"
 #include "common/sites/sql_queries.h"
 #include "common/status/status_mapping.h"
@@ -51,6 +52,14 @@ std::string JsonList(const std::vector<std::string>& values) {
   return json.Release();
 }
 
+// Raw events of a site keeping them for `raw_retention` need a partition
+// of `events` for every month from that far back (migration 0008).
+void EnsurePartitions(pqxx::transaction_base& tx,
+                      absl::Duration raw_retention) {
+  tx.exec_prepared1("ensure_site_partitions", db::PartitionMaintenanceLockKey(),
+                    absl::ToInt64Milliseconds(raw_retention));
+}
+
 absl::StatusOr<SiteRecord> OneSite(const pqxx::result& result,
                                    std::string_view what) {
   if (result.empty()) {
@@ -76,6 +85,7 @@ absl::StatusOr<SiteRecord> SiteRepository::Create(
                           KeyKindName(KeyKind::kWrite));
         tx.exec_prepared0("insert_site_key", stored.site_id, read_key_hash,
                           KeyKindName(KeyKind::kRead));
+        EnsurePartitions(tx, stored.raw_retention);
         return stored;
       });
   if (created.status().code() == absl::StatusCode::kAlreadyExists) {
@@ -156,6 +166,9 @@ absl::StatusOr<SiteRecord> SiteRepository::Update(
         if (absl::Status s = change(changed); !s.ok()) return s;
         changed.slug = site->slug;
         if (absl::Status s = ValidateSite(changed); !s.ok()) return s;
+        if (changed.raw_retention > site->raw_retention) {
+          EnsurePartitions(tx, changed.raw_retention);
+        }
         return ToSite(tx.exec_prepared1(
             "update_site", site_id, changed.name,
             JsonList(changed.allowed_origins),

@@ -304,12 +304,12 @@ absl::Status PropertiesFromJson(
   return absl::OkStatus();
 }
 
-absl::Status QueryServiceImpl::AuthorizeRead(const grpc::ServerContext& context,
-                                             int64_t site_id) {
+absl::StatusOr<SiteRecord> QueryServiceImpl::AuthorizeRead(
+    const grpc::ServerContext& context, int64_t site_id) {
   absl::StatusOr<std::string> token = BearerToken(context);
   if (!token.ok()) return token.status();
-  if (IsAdminToken(*token, admin_token_hash_)) {
-    return sites_->GetById(site_id).status();
+  if (IsAdminToken(*token, options_.admin_token_hash)) {
+    return sites_->GetById(site_id);
   }
   absl::StatusOr<SiteRecord> site = keys_->Lookup(KeyKind::kRead, *token);
   if (!site.ok()) return site.status();
@@ -317,30 +317,29 @@ absl::Status QueryServiceImpl::AuthorizeRead(const grpc::ServerContext& context,
     return absl::PermissionDeniedError(
         absl::StrCat("this read key does not belong to site ", site_id));
   }
-  return absl::OkStatus();
+  return site;
 }
 
 template <typename Request>
-absl::Status QueryServiceImpl::AuthorizeRange(
+absl::StatusOr<SiteRecord> QueryServiceImpl::AuthorizeRange(
     const grpc::ServerContext& context, const Request& request,
     absl::Time* from, absl::Time* to) {
-  if (absl::Status s = AuthorizeRead(context, request.site_id()); !s.ok()) {
+  absl::StatusOr<SiteRecord> site = AuthorizeRead(context, request.site_id());
+  if (!site.ok()) return site;
+  if (absl::Status s = ParseRange(request.from(), request.has_from(),
+                                  request.to(), request.has_to(), from, to);
+      !s.ok()) {
     return s;
   }
-  return ParseRange(request.from(), request.has_from(), request.to(),
-                    request.has_to(), from, to);
+  return site;
 }
 
 absl::StatusOr<std::vector<Bucket>> QueryServiceImpl::PlanSeries(
-    int64_t site_id, absl::Time from, absl::Time to, v1::Interval interval,
-    std::string* zone_name) {
+    const SiteRecord& site, absl::Time from, absl::Time to,
+    v1::Interval interval, std::string* zone_name) {
   absl::StatusOr<Interval> parsed = ParseInterval(interval);
   if (!parsed.ok()) return parsed.status();
-  if (zone_name->empty()) {
-    absl::StatusOr<SiteRecord> site = sites_->GetById(site_id);
-    if (!site.ok()) return site.status();
-    *zone_name = site->time_zone;
-  }
+  if (zone_name->empty()) *zone_name = site.time_zone;
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(*zone_name, &zone)) {
     return absl::InvalidArgumentError(
@@ -349,17 +348,35 @@ absl::StatusOr<std::vector<Bucket>> QueryServiceImpl::PlanSeries(
   return PlanBuckets(from, to, *parsed, zone, kMaxBuckets);
 }
 
+Horizons QueryServiceImpl::HorizonsOf(const SiteRecord& site) const {
+  return HorizonsAt(options_.clock->Now(), site.raw_retention,
+                    options_.hourly_rollup_retention);
+}
+
+absl::Status QueryServiceImpl::CheckRetained(
+    const SiteRecord& site, const std::vector<RangePlan>& plans) const {
+  const Horizons horizons = HorizonsOf(site);
+  for (const RangePlan& plan : plans) {
+    if (absl::Status s = reducer::CheckRetained(plan, horizons); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 grpc::Status QueryServiceImpl::GetOverview(
     grpc::ServerContext* context, const v1::GetOverviewRequest* request,
     v1::Overview* response) {
   absl::Time from, to;
-  if (absl::Status s = AuthorizeRange(*context, *request, &from, &to);
-      !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  absl::StatusOr<SiteRecord> site =
+      AuthorizeRange(*context, *request, &from, &to);
+  if (!site.ok()) return ToGrpcStatus(site.status());
   std::vector<RangePlan> plans = {PlanRange(from, to)};
   if (request->compare_previous()) {
     plans.push_back(PlanRange(from - (to - from), from));
+  }
+  if (absl::Status s = CheckRetained(*site, plans); !s.ok()) {
+    return ToGrpcStatus(s);
   }
   absl::StatusOr<OverviewSnapshot> snapshot =
       reports_->Read(request->site_id(), plans, TimeLeft(*context));
@@ -385,16 +402,19 @@ grpc::Status QueryServiceImpl::GetTimeseries(
     grpc::ServerContext* context, const v1::GetTimeseriesRequest* request,
     v1::Timeseries* response) {
   absl::Time from, to;
-  if (absl::Status s = AuthorizeRange(*context, *request, &from, &to);
-      !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  absl::StatusOr<SiteRecord> site =
+      AuthorizeRange(*context, *request, &from, &to);
+  if (!site.ok()) return ToGrpcStatus(site.status());
   std::string zone_name = request->time_zone();
   absl::StatusOr<std::vector<Bucket>> buckets =
-      PlanSeries(request->site_id(), from, to, request->interval(), &zone_name);
+      PlanSeries(*site, from, to, request->interval(), &zone_name);
   if (!buckets.ok()) return ToGrpcStatus(buckets.status());
-  absl::StatusOr<OverviewSnapshot> snapshot = reports_->Read(
-      request->site_id(), BucketPlans(*buckets), TimeLeft(*context));
+  const std::vector<RangePlan> plans = BucketPlans(*buckets);
+  if (absl::Status s = CheckRetained(*site, plans); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<OverviewSnapshot> snapshot =
+      reports_->Read(request->site_id(), plans, TimeLeft(*context));
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   for (size_t i = 0; i < buckets->size(); ++i) {
     ToPoint((*buckets)[i], snapshot->ranges[i], response->add_points());
@@ -410,14 +430,19 @@ grpc::Status QueryServiceImpl::GetBreakdown(
     v1::Breakdown* response) {
   BreakdownQuery query;
   query.site_id = request->site_id();
-  if (absl::Status s =
-          AuthorizeRange(*context, *request, &query.from, &query.to);
-      !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  absl::StatusOr<SiteRecord> site =
+      AuthorizeRange(*context, *request, &query.from, &query.to);
+  if (!site.ok()) return ToGrpcStatus(site.status());
   absl::StatusOr<BreakdownKind> kind = ParseDimension(request->dimension());
   if (!kind.ok()) return ToGrpcStatus(kind.status());
   query.kind = *kind;
+  if (absl::Status s =
+          query.kind.source == BreakdownKind::Source::kEvents
+              ? CheckRetained(*site, {PlanRange(query.from, query.to)})
+              : CheckRawRetained(query.from, HorizonsOf(*site), "sessions");
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   absl::StatusOr<BreakdownMetric> sort_by =
       ParseBreakdownMetric(request->sort_by());
   if (!sort_by.ok()) return ToGrpcStatus(sort_by.status());
@@ -459,8 +484,11 @@ grpc::Status QueryServiceImpl::GetEventPropertyBreakdown(
     v1::EventPropertyBreakdown* response) {
   PropertyQuery query;
   query.site_id = request->site_id();
+  absl::StatusOr<SiteRecord> site =
+      AuthorizeRange(*context, *request, &query.from, &query.to);
+  if (!site.ok()) return ToGrpcStatus(site.status());
   if (absl::Status s =
-          AuthorizeRange(*context, *request, &query.from, &query.to);
+          CheckRawRetained(query.from, HorizonsOf(*site), "raw events");
       !s.ok()) {
     return ToGrpcStatus(s);
   }
@@ -496,16 +524,18 @@ grpc::Status QueryServiceImpl::GetDashboardSummary(
     grpc::ServerContext* context, const v1::GetDashboardSummaryRequest* request,
     v1::DashboardSummary* response) {
   absl::Time from, to;
-  if (absl::Status s = AuthorizeRange(*context, *request, &from, &to);
-      !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  absl::StatusOr<SiteRecord> site =
+      AuthorizeRange(*context, *request, &from, &to);
+  if (!site.ok()) return ToGrpcStatus(site.status());
   std::string zone_name = request->time_zone();
   absl::StatusOr<std::vector<Bucket>> buckets =
-      PlanSeries(request->site_id(), from, to, request->interval(), &zone_name);
+      PlanSeries(*site, from, to, request->interval(), &zone_name);
   if (!buckets.ok()) return ToGrpcStatus(buckets.status());
   std::vector<RangePlan> plans = BucketPlans(*buckets);
   plans.insert(plans.begin(), PlanRange(from, to));
+  if (absl::Status s = CheckRetained(*site, plans); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   const Dimension tops[] = {Dimension::kPage, Dimension::kReferrer,
                             Dimension::kUtmSource, Dimension::kEvent};
   std::vector<BreakdownQuery> breakdowns;
@@ -543,8 +573,10 @@ grpc::Status QueryServiceImpl::GetDashboardSummary(
 grpc::Status QueryServiceImpl::ListEvents(grpc::ServerContext* context,
                                           const v1::ListEventsRequest* request,
                                           v1::ListEventsResponse* response) {
-  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
-    return ToGrpcStatus(s);
+  if (absl::StatusOr<SiteRecord> site =
+          AuthorizeRead(*context, request->site_id());
+      !site.ok()) {
+    return ToGrpcStatus(site.status());
   }
   absl::StatusOr<PageQuery> query = ParsePageQuery(*request, ListKind::kEvents);
   if (!query.ok()) return ToGrpcStatus(query.status());
@@ -586,8 +618,10 @@ grpc::Status QueryServiceImpl::ListEvents(grpc::ServerContext* context,
 grpc::Status QueryServiceImpl::ListSessions(
     grpc::ServerContext* context, const v1::ListSessionsRequest* request,
     v1::ListSessionsResponse* response) {
-  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
-    return ToGrpcStatus(s);
+  if (absl::StatusOr<SiteRecord> site =
+          AuthorizeRead(*context, request->site_id());
+      !site.ok()) {
+    return ToGrpcStatus(site.status());
   }
   absl::StatusOr<PageQuery> query =
       ParsePageQuery(*request, ListKind::kSessions);
@@ -624,8 +658,10 @@ grpc::Status QueryServiceImpl::ListSessions(
 grpc::Status QueryServiceImpl::ListVisitors(
     grpc::ServerContext* context, const v1::ListVisitorsRequest* request,
     v1::ListVisitorsResponse* response) {
-  if (absl::Status s = AuthorizeRead(*context, request->site_id()); !s.ok()) {
-    return ToGrpcStatus(s);
+  if (absl::StatusOr<SiteRecord> site =
+          AuthorizeRead(*context, request->site_id());
+      !site.ok()) {
+    return ToGrpcStatus(site.status());
   }
   absl::StatusOr<PageQuery> query =
       ParsePageQuery(*request, ListKind::kVisitors);

@@ -9,21 +9,32 @@
 
 #include "analytics/v1/query.grpc.pb.h"
 #include "common/sites/site_repository.h"
+#include "common/time/clock.h"
 #include "reducer-service/src/activity_repository.h"
 #include "reducer-service/src/report_repository.h"
+#include "reducer-service/src/retention.h"
 
 namespace analytics::reducer {
+
+struct QueryOptions {
+  std::string admin_token_hash;
+  // How long hour rollups are kept (RetentionOptions); ranges needing older
+  // ones are refused. Zero: forever.
+  absl::Duration hourly_rollup_retention = absl::ZeroDuration();
+  // "Now" for the retention horizons.
+  const Clock* clock = &Clock::Real();
+};
 
 class QueryServiceImpl final : public v1::QueryService::Service {
  public:
   QueryServiceImpl(SiteKeyCache* keys, SiteRepository* sites,
                    ReportRepository* reports, ActivityRepository* activity,
-                   std::string admin_token_hash)
+                   QueryOptions options)
       : keys_(keys),
         sites_(sites),
         reports_(reports),
         activity_(activity),
-        admin_token_hash_(std::move(admin_token_hash)) {}
+        options_(std::move(options)) {}
 
   grpc::Status GetOverview(grpc::ServerContext* context,
                            const v1::GetOverviewRequest* request,
@@ -53,28 +64,33 @@ class QueryServiceImpl final : public v1::QueryService::Service {
                             v1::ListVisitorsResponse* response) override;
 
  private:
-  // OK if the caller may read `site_id`: UNAUTHENTICATED for a missing or
-  // unknown key, PERMISSION_DENIED for another site's key, NOT_FOUND for an
-  // unknown site asked by the admin.
-  absl::Status AuthorizeRead(const grpc::ServerContext& context,
-                             int64_t site_id);
+  // The site, if the caller may read `site_id`: UNAUTHENTICATED for a
+  // missing or unknown key, PERMISSION_DENIED for another site's key,
+  // NOT_FOUND for an unknown site asked by the admin.
+  absl::StatusOr<SiteRecord> AuthorizeRead(const grpc::ServerContext& context,
+                                           int64_t site_id);
   // AuthorizeRead, then ParseRange of the request's [from, to).
   template <typename Request>
-  absl::Status AuthorizeRange(const grpc::ServerContext& context,
-                              const Request& request, absl::Time* from,
-                              absl::Time* to);
+  absl::StatusOr<SiteRecord> AuthorizeRange(const grpc::ServerContext& context,
+                                            const Request& request,
+                                            absl::Time* from, absl::Time* to);
   // The zone of a request: `requested` or the site's setting; the buckets of
   // [from, to) in it. INVALID_ARGUMENT naming interval or time_zone.
-  absl::StatusOr<std::vector<Bucket>> PlanSeries(int64_t site_id,
+  absl::StatusOr<std::vector<Bucket>> PlanSeries(const SiteRecord& site,
                                                  absl::Time from, absl::Time to,
                                                  v1::Interval interval,
                                                  std::string* zone_name);
+  // What `site` still keeps now (retention.h).
+  Horizons HorizonsOf(const SiteRecord& site) const;
+  // OUT_OF_RANGE if a plan needs rows that retention removed.
+  absl::Status CheckRetained(const SiteRecord& site,
+                             const std::vector<RangePlan>& plans) const;
 
   SiteKeyCache* const keys_;
   SiteRepository* const sites_;
   ReportRepository* const reports_;
   ActivityRepository* const activity_;
-  const std::string admin_token_hash_;
+  const QueryOptions options_;
 };
 
 // Validates a [from, to) request range: both present, valid, from <= to, at

@@ -26,11 +26,11 @@ void InsertBacklog(TestDatabase& db, int64_t site_id, int count) {
       "         now() - interval '1 hour', 'backlog-v' || (g % 200),"
       "         'backlog-s' || (g % 200), '/backlog'"
       "  FROM generate_series(1, $2::integer) AS g"
-      "  RETURNING site_id, id)"
-      "INSERT INTO event_queue (site_id, event_id, enqueued_at, "
+      "  RETURNING site_id, id, occurred_at)"
+      "INSERT INTO event_queue (site_id, event_id, occurred_at, enqueued_at, "
       "next_attempt_at)"
-      " SELECT site_id, id, now() - interval '1 hour', now() - interval '1 "
-      "hour'"
+      " SELECT site_id, id, occurred_at, now() - interval '1 hour',"
+      " now() - interval '1 hour'"
       " FROM stored",
       site_id, count);
 }

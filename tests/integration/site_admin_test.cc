@@ -23,9 +23,9 @@ using ::google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
 
 // The tables that hold a site's data, as DeleteSite purges them.
-constexpr const char* kSiteTables[] = {"event_queue",     "events",
-                                       "sessions",        "visitors",
-                                       "visitor_buckets", "rollups"};
+constexpr const char* kSiteTables[] = {
+    "event_queue", "events",          "event_client_ids", "sessions",
+    "visitors",    "visitor_buckets", "rollups"};
 
 class SiteAdminTest : public ::testing::Test {
  protected:

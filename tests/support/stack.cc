@@ -103,9 +103,11 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start() {
       std::make_unique<reducer::ReportRepository>(stack->pool_.get());
   stack->activity_ =
       std::make_unique<reducer::ActivityRepository>(stack->pool_.get());
+  reducer::QueryOptions query_options;
+  query_options.admin_token_hash = HashKey(kAdminToken);
   stack->query_ = std::make_unique<reducer::QueryServiceImpl>(
       stack->keys_.get(), stack->sites_.get(), stack->overview_.get(),
-      stack->activity_.get(), HashKey(kAdminToken));
+      stack->activity_.get(), query_options);
 
   grpc::ServerBuilder builder;
   int port = 0;

@@ -11,8 +11,15 @@ WITH queue AS (
                  FOR UPDATE SKIP LOCKED)
   RETURNING 1
 ), events AS (
+  -- A ctid is unique only within one partition of `events`.
   DELETE FROM events
-  WHERE ctid IN (SELECT ctid FROM events WHERE site_id = $1 LIMIT $2)
+  WHERE (tableoid, ctid) IN (SELECT tableoid, ctid FROM events
+                             WHERE site_id = $1 LIMIT $2)
+  RETURNING 1
+), client_ids AS (
+  DELETE FROM event_client_ids
+  WHERE ctid IN (SELECT ctid FROM event_client_ids WHERE site_id = $1
+                 LIMIT $2)
   RETURNING 1
 ), sessions AS (
   DELETE FROM sessions
@@ -33,6 +40,7 @@ WITH queue AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM queue) + (SELECT count(*) FROM events)
+       + (SELECT count(*) FROM client_ids)
        + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM visitors)
        + (SELECT count(*) FROM visitor_buckets)
        + (SELECT count(*) FROM rollups)

@@ -7,6 +7,7 @@ WHERE s.site_id = $1
   AND s.deleted_at <= now() - $2 * interval '1 millisecond'
   AND NOT EXISTS (SELECT 1 FROM event_queue WHERE site_id = $1)
   AND NOT EXISTS (SELECT 1 FROM events WHERE site_id = $1)
+  AND NOT EXISTS (SELECT 1 FROM event_client_ids WHERE site_id = $1)
   AND NOT EXISTS (SELECT 1 FROM sessions WHERE site_id = $1)
   AND NOT EXISTS (SELECT 1 FROM visitors WHERE site_id = $1)
   AND NOT EXISTS (SELECT 1 FROM visitor_buckets WHERE site_id = $1)

@@ -46,10 +46,10 @@ WITH RECURSIVE pending_sites (site_id) AS (
     ORDER BY q.next_attempt_at
     LIMIT 1) r
 ), first_round AS MATERIALIZED (
-  SELECT q.site_id, q.event_id, q.attempts
+  SELECT q.site_id, q.event_id, q.attempts, q.occurred_at
   FROM (SELECT site_id FROM ready_sites ORDER BY oldest, site_id) s
   CROSS JOIN LATERAL (
-    SELECT q.site_id, q.event_id, q.attempts
+    SELECT q.site_id, q.event_id, q.attempts, q.occurred_at
     FROM event_queue q
     WHERE q.site_id = s.site_id AND q.state = 'pending'
       AND q.next_attempt_at <= now()
@@ -62,7 +62,7 @@ WITH RECURSIVE pending_sites (site_id) AS (
   -- SKIP LOCKED does not skip this transaction's own locks, hence the NOT
   -- IN; as a hashed filter (unlike NOT EXISTS, an anti join) it keeps this
   -- an ordered scan of event_queue_ready even in a generic plan.
-  SELECT q.site_id, q.event_id, q.attempts
+  SELECT q.site_id, q.event_id, q.attempts, q.occurred_at
   FROM event_queue q
   WHERE q.state = 'pending' AND q.next_attempt_at <= now()
     AND (q.site_id, q.event_id) NOT IN (SELECT site_id, event_id
@@ -83,5 +83,13 @@ SELECT c.site_id, c.event_id, c.attempts, e.type, e.name,
        e.properties::text, e.utm_source, e.utm_medium, e.utm_campaign,
        e.device, e.browser, e.os, e.country, s.session_timeout_ms, e.bot
 FROM claimed c
-LEFT JOIN events e ON e.site_id = c.site_id AND e.id = c.event_id
+-- One primary key probe per entry, in the one partition of its occurred_at
+-- (run-time pruning). As a plain join the planner, which cannot count on
+-- pruning, may prefer hashing every partition of `events`; LIMIT 1 keeps
+-- the subquery a per-row probe.
+LEFT JOIN LATERAL (
+  SELECT * FROM events x
+  WHERE x.site_id = c.site_id AND x.id = c.event_id
+    AND x.occurred_at = c.occurred_at
+  LIMIT 1) e ON true
 LEFT JOIN sites s ON s.site_id = c.site_id

@@ -4,7 +4,7 @@
 WITH wanted AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(site_id bigint, event_id bigint)
 ), claimed AS (
-  SELECT q.site_id, q.event_id, q.attempts
+  SELECT q.site_id, q.event_id, q.attempts, q.occurred_at
   FROM event_queue q
   JOIN wanted w ON w.site_id = q.site_id AND w.event_id = q.event_id
   WHERE q.state = 'pending'
@@ -17,5 +17,13 @@ SELECT c.site_id, c.event_id, c.attempts, e.type, e.name,
        e.properties::text, e.utm_source, e.utm_medium, e.utm_campaign,
        e.device, e.browser, e.os, e.country, s.session_timeout_ms, e.bot
 FROM claimed c
-LEFT JOIN events e ON e.site_id = c.site_id AND e.id = c.event_id
+-- One primary key probe per entry, in the one partition of its occurred_at
+-- (run-time pruning). As a plain join the planner, which cannot count on
+-- pruning, may prefer hashing every partition of `events`; LIMIT 1 keeps
+-- the subquery a per-row probe.
+LEFT JOIN LATERAL (
+  SELECT * FROM events x
+  WHERE x.site_id = c.site_id AND x.id = c.event_id
+    AND x.occurred_at = c.occurred_at
+  LIMIT 1) e ON true
 LEFT JOIN sites s ON s.site_id = c.site_id
