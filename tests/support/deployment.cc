@@ -56,6 +56,14 @@ absl::Status Deployment::Start() {
   return absl::OkStatus();
 }
 
+absl::Status Deployment::RestartIngest() {
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> ingest =
+      Spawn(binaries_.ingest, {}, ingest_port_);
+  if (!ingest.ok()) return ingest.status();
+  ingest_ = std::move(*ingest);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int> Deployment::StartReducer(
     const std::vector<std::string>& extra_args) {
   absl::StatusOr<std::unique_ptr<ServiceProcess>> reducer =

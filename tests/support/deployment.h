@@ -34,6 +34,9 @@ class Deployment {
   // ingest-service (applying migrations) and the query-only reducer-service.
   absl::Status Start();
 
+  // Starts ingest-service again on its port, after the last one exited.
+  absl::Status RestartIngest();
+
   // Starts a reducer replica with `extra_args` (e.g. "--batch_size=50");
   // returns its index for reducer().
   absl::StatusOr<int> StartReducer(const std::vector<std::string>& extra_args);
