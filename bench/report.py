@@ -32,6 +32,35 @@ def main(path):
            m["memory_kb"] / 1024 / 1024, m["cpu"], pg.get("server_version"),
            pg.get("shared_buffers"), pg.get("work_mem"),
            pg.get("synchronous_commit"), pg.get("jit")))
+    ing = r.get("ingest")
+    if ing:
+        out.append("## Ingest throughput (scenario 1)\n")
+        out.append(
+            "`load_generator` (async gRPC, closed loop) against one "
+            "ingest-service, median of %d runs of %d s; the ceiling is "
+            "pgbench writing the same rows (keys, events, queue entries) 100 "
+            "per multi-row statement straight from SQL, 8 clients, in the "
+            "same run. Targets: batches of 100 >= 50%% of the ceiling; "
+            "batches of 1 >= 5,000 events/s (group commit).\n"
+            % (ing["runs"], ing["seconds"]))
+        out.append("| workload | events/s | vs ceiling | target met |")
+        out.append("|---|---:|---:|---|")
+        ceiling = ing["ceiling_events_per_s"]
+        out.append("| pgbench ceiling | %s | 100%% | - |" % f"{ceiling:,.0f}")
+        for key, name, met in (
+                ("batch100_events_per_s",
+                 "Ingest, batches of 100 (%d in flight)"
+                 % ing["batch100_concurrency"],
+                 lambda v: v >= 0.5 * ceiling),
+                ("batch1_events_per_s",
+                 "Ingest, batches of 1 (%d in flight)"
+                 % ing["batch1_concurrency"],
+                 lambda v: v >= 5000)):
+            v = ing[key]
+            out.append("| %s | %s | %.0f%% | %s |" % (
+                name, f"{v:,.0f}", 100.0 * v / ceiling if ceiling else 0,
+                "yes" if met(v) else "**no**"))
+        out.append("")
     out.append("## Query latency (scenario 4)\n")
     out.append(
         "Client-side over one channel on loopback, sequential calls after "

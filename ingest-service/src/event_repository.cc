@@ -1,4 +1,5 @@
-// EventRepository on libpqxx: one statement per batch.
+// EventRepository on libpqxx: one statement per batch, batches of
+// concurrent calls grouped into shared transactions.
 #include "ingest-service/src/event_repository.h"
 
 #include "common/db/channels.h"
@@ -15,8 +16,10 @@ std::vector<db::Statement> EventRepository::Statements() {
 
 namespace {
 
+// {"site_id": .., "events": [..]}: one member of insert_events.sql's group.
 std::string EncodeBatch(const EventBatch& batch) {
   JsonWriter json;
+  json.BeginObject().Field("site_id", batch.site_id).Key("events");
   json.BeginArray();
   for (const IngestEvent& e : batch.events) {
     json.BeginObject()
@@ -48,22 +51,117 @@ std::string EncodeBatch(const EventBatch& batch) {
         .EndObject();
   }
   json.EndArray();
+  json.EndObject();
   return json.Release();
+}
+
+// insert_events.sql's group argument.
+std::string EncodeGroup(const std::vector<const std::string*>& members) {
+  size_t size = 2;
+  for (const std::string* m : members) size += m->size() + 1;
+  std::string group;
+  group.reserve(size);
+  group.push_back('[');
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i > 0) group.push_back(',');
+    group.append(*members[i]);
+  }
+  group.push_back(']');
+  return group;
+}
+
+// One batch's result row of insert_events.sql.
+absl::StatusOr<int> StoredCount(const pqxx::row& row) {
+  if (!row[2].as<bool>()) {
+    return absl::UnauthenticatedError("the site of this write key was deleted");
+  }
+  return row[1].as<int>();
+}
+
+// Runs insert_events.sql for `members` in `tx`; one result per member.
+std::vector<absl::StatusOr<int>> InsertGroup(
+    pqxx::transaction_base& tx,
+    const std::vector<const std::string*>& members) {
+  pqxx::result rows = tx.exec_prepared("insert_events", EncodeGroup(members),
+                                       db::kEventsChannel);
+  std::vector<absl::StatusOr<int>> results;
+  results.reserve(members.size());
+  for (const auto& row : rows) results.push_back(StoredCount(row));
+  return results;
 }
 
 }  // namespace
 
 absl::StatusOr<int> EventRepository::Store(const EventBatch& batch) {
-  const std::string events = EncodeBatch(batch);
+  Pending pending{.events_json = EncodeBatch(batch),
+                  .events = static_cast<int>(batch.events.size()),
+                  .result = std::nullopt};
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(&pending);
+  while (true) {
+    auto done_or_free = [this, &pending]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return pending.result.has_value() ||
+             (committing_ < options_.committers && !queue_.empty());
+    };
+    mu_.Await(absl::Condition(&done_or_free));
+    if (pending.result.has_value()) return *std::move(pending.result);
+    // A free committer and queued work: this thread commits the oldest
+    // group, which may or may not hold its own batch.
+    std::vector<Pending*> group = TakeGroup();
+    ++committing_;
+    mu_.Unlock();
+    CommitGroup(group);
+    mu_.Lock();
+    --committing_;
+  }
+}
+
+std::vector<EventRepository::Pending*> EventRepository::TakeGroup() {
+  std::vector<Pending*> group;
+  int events = 0;
+  while (!queue_.empty() && (group.empty() || events + queue_.front()->events <=
+                                                  options_.max_group_events)) {
+    events += queue_.front()->events;
+    group.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  return group;
+}
+
+void EventRepository::CommitGroup(const std::vector<Pending*>& group) {
+  std::vector<const std::string*> members;
+  for (const Pending* p : group) members.push_back(&p->events_json);
+  std::vector<absl::StatusOr<int>> results;
+  absl::Status shared = pool_->RunTransaction(
+      "store_events", [&](pqxx::transaction_base& tx) -> absl::Status {
+        results = InsertGroup(tx, members);  // a retried attempt starts over
+        if (results.size() != members.size()) {
+          return absl::InternalError("insert_events: a result per batch");
+        }
+        return absl::OkStatus();
+      });
+  if (!shared.ok() && group.size() > 1) {
+    // Whatever failed, each batch gets its own outcome.
+    results.clear();
+    for (const Pending* p : group) results.push_back(StoreAlone(*p));
+  } else if (!shared.ok()) {
+    results.assign(1, shared);
+  }
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->result = std::move(results[i]);
+  }
+}
+
+absl::StatusOr<int> EventRepository::StoreAlone(const Pending& pending) {
   return pool_->RunTransaction(
       "store_events", [&](pqxx::transaction_base& tx) -> absl::StatusOr<int> {
-        pqxx::row row = tx.exec_prepared1("insert_events", batch.site_id,
-                                          events, db::kEventsChannel);
-        if (row[2].as<int>() == 0) {
-          return absl::UnauthenticatedError(
-              "the site of this write key was deleted");
+        std::vector<absl::StatusOr<int>> results =
+            InsertGroup(tx, {&pending.events_json});
+        if (results.size() != 1) {
+          return absl::InternalError("insert_events: a result per batch");
         }
-        return row[0].as<int>();
+        return results[0];
       });
 }
 
