@@ -1,5 +1,8 @@
 // ingest-service: the write path (IngestService) and site administration
 // (AdminService). Wires configuration, the database pool and the services.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
@@ -14,6 +17,7 @@
 #include "ingest-service/src/admin_service.h"
 #include "ingest-service/src/event_repository.h"
 #include "ingest-service/src/ingest_service.h"
+#include "ingest-service/src/site_rate_limit.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -21,6 +25,14 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(int, max_events_per_request, 500, "Most events one Ingest may carry");
 ABSL_FLAG(int, max_request_bytes, 1 << 20,
           "Largest Ingest request in bytes (serialized)");
+ABSL_FLAG(double, site_rate_limit, 0,
+          "Sustained Ingest events per second each site may send (token "
+          "bucket per site; 0: no limit). Over it Ingest answers "
+          "RESOURCE_EXHAUSTED with retry-after-ms trailing metadata");
+ABSL_FLAG(int64_t, site_rate_burst, 0,
+          "Bucket size of --site_rate_limit: events a site may send at once "
+          "after being idle, and the largest batch that can pass; 0: the "
+          "larger of --max_events_per_request and one second of the rate");
 ABSL_FLAG(absl::Duration, key_cache_ttl, absl::Seconds(5),
           "How long a write-key lookup is cached; a disabled site or revoked "
           "key stops working within this time");
@@ -33,6 +45,29 @@ ABSL_FLAG(absl::Duration, site_delete_quiet_period, absl::Seconds(60),
 namespace analytics::ingest {
 namespace {
 
+absl::StatusOr<SiteRateLimit> SiteRateLimitFromFlags(
+    int max_events_per_request) {
+  SiteRateLimit limit;
+  limit.events_per_second = absl::GetFlag(FLAGS_site_rate_limit);
+  limit.burst = absl::GetFlag(FLAGS_site_rate_burst);
+  if (!(limit.events_per_second >= 0) || limit.burst < 0) {
+    return absl::InvalidArgumentError(
+        "--site_rate_limit and --site_rate_burst must not be negative");
+  }
+  if (limit.enabled() && limit.burst == 0) {
+    // Room for the largest batch Ingest takes, so no valid request is
+    // refused outright by the default burst.
+    limit.burst = std::max<int64_t>(
+        max_events_per_request,
+        static_cast<int64_t>(std::ceil(limit.events_per_second)));
+  }
+  if (limit.enabled()) {
+    spdlog::info("per-site ingest rate limit: {} events/s, burst {}",
+                 limit.events_per_second, limit.burst);
+  }
+  return limit;
+}
+
 int Main(int argc, char** argv) {
   BlockTerminationSignals();
   ParseFlags(argc, argv,
@@ -44,6 +79,12 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (config->migrate_only) return 0;
+  absl::StatusOr<SiteRateLimit> rate_limit =
+      SiteRateLimitFromFlags(absl::GetFlag(FLAGS_max_events_per_request));
+  if (!rate_limit.ok()) {
+    spdlog::critical("{}", rate_limit.status().ToString());
+    return 2;
+  }
 
   std::vector<db::Statement> statements = SiteRepository::Statements();
   for (const auto& list :
@@ -64,9 +105,11 @@ int Main(int argc, char** argv) {
   IngestLimits limits;
   limits.max_events_per_request = absl::GetFlag(FLAGS_max_events_per_request);
   limits.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  SiteRateLimiter rate_limiter(*rate_limit, &Clock::Real());
   Metrics metrics;
   ExportPoolMetrics(&pool, &metrics);
-  IngestServiceImpl ingest(&keys, &events, &Clock::Real(), limits, &metrics);
+  IngestServiceImpl ingest(&keys, &events, &Clock::Real(), limits, &metrics,
+                           &rate_limiter);
   FailedEventRepository failed(&pool);
   RollupAudit audit(&pool);
   SitePurge purge(&pool, absl::GetFlag(FLAGS_site_delete_batch_rows),

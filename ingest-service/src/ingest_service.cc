@@ -1,7 +1,10 @@
 // IngestService implementation.
 #include "ingest-service/src/ingest_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/auth/keys.h"
 #include "common/status/status_mapping.h"
 #include "spdlog/spdlog.h"
@@ -12,18 +15,21 @@ namespace {
 constexpr char kAccepted[] = "analytics_events_accepted_total";
 constexpr char kDuplicates[] = "analytics_events_duplicate_total";
 constexpr char kRejected[] = "analytics_events_rejected_total";
+constexpr char kRateLimited[] = "analytics_events_rate_limited_total";
 
 }  // namespace
 
 IngestServiceImpl::IngestServiceImpl(SiteKeyCache* keys,
                                      EventRepository* events,
                                      const Clock* clock, IngestLimits limits,
-                                     Metrics* metrics)
+                                     Metrics* metrics,
+                                     SiteRateLimiter* rate_limiter)
     : keys_(keys),
       events_(events),
       clock_(clock),
       limits_(limits),
-      metrics_(metrics) {
+      metrics_(metrics),
+      rate_limiter_(rate_limiter) {
   metrics_->Declare(kAccepted, "Events stored by Ingest",
                     Metrics::Type::kCounter);
   metrics_->Declare(kDuplicates,
@@ -32,6 +38,49 @@ IngestServiceImpl::IngestServiceImpl(SiteKeyCache* keys,
   metrics_->Declare(kRejected,
                     "Events Ingest rejected, by the field that was wrong",
                     Metrics::Type::kCounter, {"field"});
+  metrics_->Declare(kRateLimited,
+                    "Events in Ingest calls refused by the per-site rate "
+                    "limit (RESOURCE_EXHAUSTED)",
+                    Metrics::Type::kCounter);
+}
+
+grpc::Status IngestServiceImpl::ChargeRateLimit(grpc::ServerContext* context,
+                                                int64_t site_id, int events) {
+  if (rate_limiter_ == nullptr) return grpc::Status::OK;
+  const SiteRateLimiter::Decision decision =
+      rate_limiter_->TryCharge(site_id, events);
+  const SiteRateLimit& limit = rate_limiter_->limit();
+  switch (decision.outcome) {
+    case SiteRateLimiter::Outcome::kAdmitted:
+      return grpc::Status::OK;
+    case SiteRateLimiter::Outcome::kExceedsBurst:
+      // Waiting never helps, so this is not RESOURCE_EXHAUSTED.
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("a batch of ", events,
+                       " events exceeds the per-site ingest burst of ",
+                       limit.burst, " events; send at most ", limit.burst,
+                       " events per request"));
+    case SiteRateLimiter::Outcome::kThrottled:
+    default:
+      break;
+  }
+  // Rounded up, so a retry after that many milliseconds fits.
+  const int64_t retry_ms =
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(
+                               decision.retry_after, absl::Milliseconds(1))));
+  context->AddTrailingMetadata(kRetryAfterMsMetadataKey,
+                               absl::StrCat(retry_ms));
+  metrics_->Add(kRateLimited, {}, events);
+  spdlog::debug("ingest for site {} rate-limited, retry in {} ms", site_id,
+                retry_ms);
+  return grpc::Status(
+      grpc::StatusCode::RESOURCE_EXHAUSTED,
+      absl::StrCat("site ", site_id, " is over its ingest rate limit of ",
+                   limit.events_per_second, " events/s (burst ", limit.burst,
+                   "); this batch of ", events, " events fits in ", retry_ms,
+                   " ms: retry after that (", kRetryAfterMsMetadataKey,
+                   " trailing metadata)"));
 }
 
 grpc::Status IngestServiceImpl::Ingest(grpc::ServerContext* context,
@@ -54,6 +103,12 @@ grpc::Status IngestServiceImpl::Ingest(grpc::ServerContext* context,
           ValidateRequestShape(*request, request->ByteSizeLong(), limits_);
       !s.ok()) {
     return ToGrpcStatus(s);
+  }
+  // Before the per-event work, so a throttled site costs next to nothing.
+  if (grpc::Status limited =
+          ChargeRateLimit(context, site->site_id, request->events_size());
+      !limited.ok()) {
+    return limited;
   }
 
   ValidatedBatch validated = ValidateEvents(

@@ -70,7 +70,8 @@ absl::StatusOr<int> ReducerReplica::Drain() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start() {
+absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start(
+    StackOptions options) {
   std::unique_ptr<ServiceStack> stack(new ServiceStack());
   absl::StatusOr<std::unique_ptr<TestDatabase>> db = TestDatabase::Create();
   if (!db.ok()) return db.status();
@@ -86,9 +87,13 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start() {
       stack->sites_.get(), &Clock::Real(), absl::ZeroDuration());
   stack->events_ =
       std::make_unique<ingest::EventRepository>(stack->pool_.get());
+  stack->rate_limiter_ = std::make_unique<ingest::SiteRateLimiter>(
+      options.site_rate_limit, options.rate_limit_clock != nullptr
+                                   ? options.rate_limit_clock
+                                   : &Clock::Real());
   stack->ingest_ = std::make_unique<ingest::IngestServiceImpl>(
       stack->keys_.get(), stack->events_.get(), &Clock::Real(),
-      ingest::IngestLimits{}, &stack->metrics_);
+      ingest::IngestLimits{}, &stack->metrics_, stack->rate_limiter_.get());
   stack->failed_ =
       std::make_unique<ingest::FailedEventRepository>(stack->pool_.get());
   stack->audit_ = std::make_unique<ingest::RollupAudit>(stack->pool_.get());

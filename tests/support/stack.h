@@ -19,6 +19,7 @@
 #include "ingest-service/src/admin_service.h"
 #include "ingest-service/src/event_repository.h"
 #include "ingest-service/src/ingest_service.h"
+#include "ingest-service/src/site_rate_limit.h"
 #include "reducer-service/src/activity_repository.h"
 #include "reducer-service/src/query_service.h"
 #include "reducer-service/src/reducer_worker.h"
@@ -49,13 +50,25 @@ class ReducerReplica {
   reducer::ReducerWorker worker_;
 };
 
+// What a test may change about the stack; the defaults are production's.
+struct StackOptions {
+  // Per-site Ingest rate limit; off by default.
+  ingest::SiteRateLimit site_rate_limit;
+  // The limiter's clock (e.g. a FakeClock, so no refill happens between a
+  // test's calls); null: the real clock. Must outlive the stack.
+  const Clock* rate_limit_clock = nullptr;
+};
+
 class ServiceStack {
  public:
   // Creates a database and starts the server; fails with the reason.
-  static absl::StatusOr<std::unique_ptr<ServiceStack>> Start();
+  static absl::StatusOr<std::unique_ptr<ServiceStack>> Start(
+      StackOptions options = {});
   ~ServiceStack();
 
   TestDatabase& db() { return *db_; }
+  // The metrics the in-process services count into.
+  Metrics& metrics() { return metrics_; }
 
   // Creates a site through AdminService.
   absl::StatusOr<v1::CreateSiteResponse> CreateSite(
@@ -85,6 +98,7 @@ class ServiceStack {
   std::unique_ptr<SiteRepository> sites_;
   std::unique_ptr<SiteKeyCache> keys_;
   std::unique_ptr<ingest::EventRepository> events_;
+  std::unique_ptr<ingest::SiteRateLimiter> rate_limiter_;
   std::unique_ptr<ingest::IngestServiceImpl> ingest_;
   std::unique_ptr<ingest::FailedEventRepository> failed_;
   std::unique_ptr<ingest::RollupAudit> audit_;
