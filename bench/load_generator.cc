@@ -7,7 +7,9 @@
 // `--visitors` visitors with `--sessions_per_visitor` sessions each,
 // `--event_mix` pageview:track:identify weights, occurred_at spread over the
 // last `--time_spread`, event ids on or off (`--event_ids`). Every event is
-// a pure function of its sequence number, so a run is repeatable.
+// a pure function of its sequence number, so a run is repeatable. With
+// --probe_write_key it also measures freshness: how long after Ingest
+// acknowledges an event GetOverview counts it.
 //
 //   load_generator --target=127.0.0.1:50051 --write_keys=K --batch_size=100
 //                  --concurrency=32 --duration=10s
@@ -31,6 +33,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "analytics/v1/ingest.grpc.pb.h"
+#include "analytics/v1/query.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "ingest-service address");
@@ -51,6 +54,16 @@ ABSL_FLAG(bool, event_ids, true, "Send an event_id with every event");
 ABSL_FLAG(std::string, run_id, "",
           "Prefix of event ids (default: the start time), so runs differ");
 ABSL_FLAG(int64_t, max_events, 0, "Stop after this many events (0: none)");
+ABSL_FLAG(std::string, probe_write_key, "",
+          "Freshness probe: every --probe_interval one event into this site, "
+          "then GetOverview on --query_target until it counts it; reports "
+          "ack-to-visible latencies. Use a site nothing else writes to");
+ABSL_FLAG(std::string, probe_read_key, "", "Read key of the probe site");
+ABSL_FLAG(int64_t, probe_site, 0, "Site id of the probe site");
+ABSL_FLAG(std::string, query_target, "127.0.0.1:50052",
+          "reducer-service address (QueryService) for the probe");
+ABSL_FLAG(absl::Duration, probe_interval, absl::Milliseconds(200),
+          "Between probe events");
 
 namespace analytics::bench {
 namespace {
@@ -215,6 +228,66 @@ void RunThread(const Traffic& traffic, int thread, int threads,
   while (cq.Next(&tag, &ok)) delete static_cast<Call*>(tag);
 }
 
+// Freshness: sends one event at a time into the probe site and measures
+// from its acknowledgement until GetOverview counts it. Samples whose event
+// never shows up within 30 s count as 30 s.
+void RunProbe(absl::Time deadline, std::vector<double>* freshness_ms,
+              int64_t* probe_errors) {
+  auto ingest = v1::IngestService::NewStub(grpc::CreateChannel(
+      absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials()));
+  auto query = v1::QueryService::NewStub(grpc::CreateChannel(
+      absl::GetFlag(FLAGS_query_target), grpc::InsecureChannelCredentials()));
+  const absl::Time from = absl::Now() - absl::Hours(1);
+  const absl::Time to = absl::Now() + absl::Hours(2);
+  v1::GetOverviewRequest overview;
+  overview.set_site_id(absl::GetFlag(FLAGS_probe_site));
+  *overview.mutable_from() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(from));
+  *overview.mutable_to() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(to));
+  auto count = [&]() -> int64_t {
+    grpc::ClientContext context;
+    context.AddMetadata(
+        "authorization",
+        absl::StrCat("Bearer ", absl::GetFlag(FLAGS_probe_read_key)));
+    v1::Overview out;
+    if (!query->GetOverview(&context, overview, &out).ok()) return -1;
+    return out.events();
+  };
+  int64_t seen = count();
+  const std::string run = absl::StrCat("probe", absl::ToUnixMicros(from));
+  for (int n = 0; absl::Now() < deadline; ++n) {
+    const absl::Time next = absl::Now() + absl::GetFlag(FLAGS_probe_interval);
+    v1::IngestRequest request;
+    v1::Event* e = request.add_events();
+    e->set_type(v1::PAGEVIEW);
+    e->set_event_id(absl::StrCat(run, "-", n));
+    e->set_visitor_id("probe");
+    e->set_session_id("probe");
+    e->set_path("/probe");
+    grpc::ClientContext context;
+    context.AddMetadata(
+        "authorization",
+        absl::StrCat("Bearer ", absl::GetFlag(FLAGS_probe_write_key)));
+    v1::IngestResponse response;
+    if (!ingest->Ingest(&context, request, &response).ok() ||
+        response.accepted() != 1) {
+      ++*probe_errors;
+      absl::SleepFor(next - absl::Now());
+      continue;
+    }
+    const absl::Time acked = absl::Now();
+    const absl::Time give_up = acked + absl::Seconds(30);
+    int64_t now_seen;
+    while ((now_seen = count()) <= seen && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+    freshness_ms->push_back(absl::ToDoubleMilliseconds(absl::Now() - acked));
+    seen = std::max(seen + 1, now_seen);
+    absl::SleepFor(next - absl::Now());
+  }
+}
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -263,7 +336,14 @@ int Main(int argc, char** argv) {
     workers.emplace_back(RunThread, std::cref(traffic), t, threads, &next_seq,
                          &stats, deadline);
   }
+  std::vector<double> freshness_ms;
+  int64_t probe_errors = 0;
+  std::thread probe;
+  if (!absl::GetFlag(FLAGS_probe_write_key).empty()) {
+    probe = std::thread(RunProbe, deadline, &freshness_ms, &probe_errors);
+  }
   for (auto& w : workers) w.join();
+  if (probe.joinable()) probe.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
 
   absl::MutexLock lock(&stats.mu);
@@ -290,7 +370,11 @@ int Main(int argc, char** argv) {
                    seconds > 0 ? stats.events_accepted / seconds : 0,
                    ",\"latency_p50_ms\":", Percentile(stats.latency_ms, 0.5),
                    ",\"latency_p99_ms\":", Percentile(stats.latency_ms, 0.99),
-                   ",\"errors\":[", errors, "]}")
+                   ",\"freshness_samples\":", freshness_ms.size(),
+                   ",\"freshness_p50_ms\":", Percentile(freshness_ms, 0.5),
+                   ",\"freshness_p99_ms\":", Percentile(freshness_ms, 0.99),
+                   ",\"probe_errors\":", probe_errors, ",\"errors\":[", errors,
+                   "]}")
             << std::endl;
   return stats.calls_ok == stats.calls ? 0 : 1;
 }

@@ -61,6 +61,36 @@ def main(path):
                 name, f"{v:,.0f}", 100.0 * v / ceiling if ceiling else 0,
                 "yes" if met(v) else "**no**"))
         out.append("")
+    mixed = r.get("mixed")
+    if mixed:
+        out.append("## Mixed load: freshness and memory (scenarios 3, 5)\n")
+        out.append(
+            "Ingest offered %s events/s (80%% of the batch-of-100 maximum "
+            "above) for %d s, batches of 100, to one ingest-service, with one "
+            "reducer-service reducing and serving queries; a probe sends one "
+            "event at a time to its own site and polls GetOverview until it "
+            "is counted (%d samples). Targets: freshness p50 <= 100 ms, p99 "
+            "<= 1 s, backlog bounded; RSS <= 256 MB under load, <= 64 MB "
+            "idle.\n" % (f"{mixed['rate']:,}", mixed["seconds"],
+                         mixed["freshness_samples"]))
+        out.append("| figure | value | target met |")
+        out.append("|---|---:|---|")
+        yes = lambda ok: "yes" if ok else "**no**"
+        out.append("| accepted events/s | %s | - |"
+                   % f"{mixed['accepted_per_s']:,.0f}")
+        out.append("| freshness p50 | %.0f ms | %s |" % (
+            mixed["freshness_p50_ms"], yes(mixed["freshness_p50_ms"] <= 100)))
+        out.append("| freshness p99 | %.0f ms | %s |" % (
+            mixed["freshness_p99_ms"], yes(mixed["freshness_p99_ms"] <= 1000)))
+        out.append("| backlog: largest / at the end | %s / %s | %s |" % (
+            f"{mixed['max_backlog']:,}", f"{mixed['end_backlog']:,}",
+            yes(mixed["end_backlog"] <= max(mixed["rate"], 1))))
+        for svc in ("ingest", "reducer"):
+            idle = mixed["idle_rss_kb"][svc] / 1024
+            peak = mixed["peak_rss_kb"][svc] / 1024
+            out.append("| %s-service RSS idle / peak | %.0f / %.0f MB | %s |"
+                       % (svc, idle, peak, yes(idle <= 64 and peak <= 256)))
+        out.append("")
     out.append("## Query latency (scenario 4)\n")
     out.append(
         "Client-side over one channel on loopback, sequential calls after "
