@@ -127,7 +127,7 @@ def main(path):
             rb = b["queries"]["rpcs"][key]["p50_ms"]
             out.append("- %s: %.2fx" % (name, rb / ra))
         out.append("")
-    out.append("## Reducer drain (scenario 2, one reducer)\n")
+    out.append("## Reducer drain (scenario 2)\n")
     out.append("Events queued in the database, drained by one "
                "reducer-service. Target: >= %s events/s.\n"
                % f"{TARGET_DRAIN:,}")
@@ -140,6 +140,20 @@ def main(path):
             run["reducer_peak_rss_kb"] / 1024,
             "yes" if run["drain_events_per_s"] >= TARGET_DRAIN else "**no**"))
     out.append("")
+    two = r.get("two_reducers")
+    if two:
+        one = next((run for run in r["runs"] if run["events"] == two["events"]),
+                   None)
+        out.append("Two reducer-service replicas draining the same data set "
+                   "again (a new site) at once: %s events in %.1f s, %s "
+                   "events/s%s; target %s.\n" % (
+                       f"{two['events']:,}", two["drain_s"],
+                       f"{two['drain_events_per_s']:,}",
+                       " (%.2fx one reducer)" % (two["drain_events_per_s"] /
+                                                 one["drain_events_per_s"])
+                       if one else "",
+                       "met" if two["drain_events_per_s"] >= TARGET_DRAIN
+                       else "**not met**"))
     print("\n".join(out))
 
 
