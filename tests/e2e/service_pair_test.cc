@@ -29,6 +29,8 @@ class ServicePairTest : public ::testing::Test {
     db_ = std::move(*db);
     deployment_ = std::make_unique<Deployment>(
         db_.get(), BinaryPaths{ANALYTICS_INGEST_BIN, ANALYTICS_REDUCER_BIN});
+    // Every line there is, so the secrets check below reads a full log.
+    deployment_->set_log_level("debug");
     absl::Status started = deployment_->Start();
     ASSERT_TRUE(started.ok()) << started;
   }
@@ -91,10 +93,36 @@ TEST_F(ServicePairTest, FunnelThroughBothBinariesIsExact) {
     EXPECT_EQ(one->visitors(), 60);
   }
 
+  // A key that is not one: refused, and (below) never logged either.
+  const std::string bogus = "wk_not-a-key-0123456789abcdef";
+  v1::IngestRequest one_event = ToRequests(PricingFunnel(h0, 1), 1)[0];
+  v1::IngestResponse refused;
+  auto bogus_context = AuthorizedContext(bogus);
+  EXPECT_EQ(deployment_->ingest()
+                .Ingest(bogus_context.get(), one_event, &refused)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
   // Idle SIGTERM: clean exit.
   EXPECT_EQ(Terminate(deployment_->ingest_process(), absl::Seconds(15)), 0);
   EXPECT_EQ(Terminate(deployment_->reducer(*reducer), absl::Seconds(15)), 0);
   EXPECT_EQ(Terminate(deployment_->query_process(), absl::Seconds(15)), 0);
+
+  // No secret of the run in any log line of any process: keys issued,
+  // the key refused, the admin token.
+  std::string logs;
+  for (ServiceProcess* p :
+       {&deployment_->ingest_process(), &deployment_->query_process(),
+        &deployment_->reducer(*reducer)}) {
+    logs += p->LogTail(std::string::npos);
+  }
+  EXPECT_NE(logs.find("created site"), std::string::npos);
+  EXPECT_NE(logs.find("UNAUTHENTICATED"), std::string::npos);  // access line
+  for (const std::string& secret :
+       {site->write_key(), site->read_key(), bogus, std::string(kAdminToken)}) {
+    EXPECT_EQ(logs.find(secret), std::string::npos)
+        << "a secret is in a log: " << secret.substr(0, 4) << "...";
+  }
 }
 
 TEST_F(ServicePairTest, SigtermWhileReducingExitsPromptlyAndLosesNothing) {

@@ -25,9 +25,10 @@ absl::Status FromGrpc(const grpc::Status& status) {
 
 absl::StatusOr<std::unique_ptr<ServiceProcess>> Deployment::Spawn(
     const std::string& binary, std::vector<std::string> args, int port) {
-  args.insert(args.end(), {"--database_url=" + db_->url(), "--log_level=warn",
-                           "--db_pool_size=4", "--migrate",
-                           absl::StrCat("--listen=127.0.0.1:", port)});
+  args.insert(args.end(),
+              {"--database_url=" + db_->url(), "--log_level=" + log_level_,
+               "--db_pool_size=4", "--migrate",
+               absl::StrCat("--listen=127.0.0.1:", port)});
   absl::StatusOr<std::unique_ptr<ServiceProcess>> process =
       ServiceProcess::Spawn(
           binary, args, {absl::StrCat("ANALYTICS_ADMIN_TOKEN=", kAdminToken)});

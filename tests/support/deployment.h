@@ -31,6 +31,9 @@ class Deployment {
   Deployment(TestDatabase* db, BinaryPaths binaries)
       : db_(db), binaries_(std::move(binaries)) {}
 
+  // --log_level of every process started after this (default warn).
+  void set_log_level(std::string level) { log_level_ = std::move(level); }
+
   // ingest-service (applying migrations) and the query-only reducer-service.
   absl::Status Start();
 
@@ -47,6 +50,7 @@ class Deployment {
   int query_port() const { return query_port_; }
 
   v1::AdminService::Stub& admin() { return *admin_; }
+  v1::IngestService::Stub& ingest() { return *ingest_stub_; }
 
   absl::StatusOr<v1::CreateSiteResponse> CreateSite(const std::string& slug);
   // Sends every request, retrying UNAVAILABLE for up to a minute (retries
@@ -72,6 +76,7 @@ class Deployment {
 
   TestDatabase* const db_;
   const BinaryPaths binaries_;
+  std::string log_level_ = "warn";
   int ingest_port_ = 0;
   int query_port_ = 0;
   std::unique_ptr<ServiceProcess> ingest_;
