@@ -120,13 +120,18 @@ int Main(int argc, char** argv) {
     spdlog::warn("no admin token configured: AdminService calls are refused");
   }
 
-  absl::Status served =
-      RunServer(ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
-                              .shutdown_grace = config->shutdown_grace,
-                              .tls = config->tls,
-                              .metrics = &metrics,
-                              .metrics_port = config->metrics_port},
-                {&ingest, &admin}, nullptr);
+  absl::Status served = RunServer(
+      ServerOptions{
+          .listen_address = absl::GetFlag(FLAGS_listen),
+          .shutdown_grace = config->shutdown_grace,
+          .tls = config->tls,
+          .metrics = &metrics,
+          .metrics_port = config->metrics_port,
+          .dependency_check = [&pool] { return pool.Ping(absl::Seconds(1)); },
+          .dependency_check_interval = config->health_check_interval,
+          .health_services = {v1::IngestService::service_full_name(),
+                              v1::AdminService::service_full_name()}},
+      {&ingest, &admin}, nullptr);
   if (!served.ok()) {
     spdlog::critical("{}", served.ToString());
     return 1;

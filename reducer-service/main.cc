@@ -156,20 +156,30 @@ int Main(int argc, char** argv) {
     retention.Start();
   }
   std::vector<grpc::Service*> services;
-  if (serve_queries) services.push_back(&query);
+  // grpc.health.v1 names that follow the database (DependencyHealth).
+  std::vector<std::string> health_services;
+  if (serve_queries) {
+    services.push_back(&query);
+    health_services.push_back(v1::QueryService::service_full_name());
+  }
+  if (reduce) health_services.push_back("analytics.reducer");
 
-  absl::Status served =
-      RunServer(ServerOptions{.listen_address = absl::GetFlag(FLAGS_listen),
-                              .shutdown_grace = config->shutdown_grace,
-                              .tls = config->tls,
-                              .metrics = &metrics,
-                              .metrics_port = config->metrics_port},
-                services, [&] {
-                  if (reduce) {
-                    worker.Stop();
-                    retention.Stop();
-                  }
-                });
+  absl::Status served = RunServer(
+      ServerOptions{
+          .listen_address = absl::GetFlag(FLAGS_listen),
+          .shutdown_grace = config->shutdown_grace,
+          .tls = config->tls,
+          .metrics = &metrics,
+          .metrics_port = config->metrics_port,
+          .dependency_check = [&pool] { return pool.Ping(absl::Seconds(1)); },
+          .dependency_check_interval = config->health_check_interval,
+          .health_services = health_services},
+      services, [&] {
+        if (reduce) {
+          worker.Stop();
+          retention.Stop();
+        }
+      });
   if (!served.ok()) {
     spdlog::critical("{}", served.ToString());
     return 1;

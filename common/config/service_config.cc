@@ -32,6 +32,10 @@ ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of the gRPC server; with --tls_key turns TLS "
           "on (default: plaintext)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
+ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(2),
+          "How often the database is pinged for grpc.health.v1: while it "
+          "does not answer, each service's name reports NOT_SERVING (the "
+          "overall \"\" status, which probes use, stays SERVING)");
 ABSL_FLAG(int, metrics_port, 0,
           "Serve Prometheus metrics on http://0.0.0.0:<port>/metrics (0: off)");
 ABSL_FLAG(std::string, tls_client_ca, "",
@@ -66,6 +70,11 @@ absl::StatusOr<ServiceConfig> LoadServiceConfig(const std::string& service) {
                     absl::GetFlag(FLAGS_tls_client_ca));
   if (!tls.ok()) return tls.status();
   config.tls = *std::move(tls);
+  config.health_check_interval = absl::GetFlag(FLAGS_health_check_interval);
+  if (config.health_check_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--health_check_interval: must be positive");
+  }
   config.metrics_port = absl::GetFlag(FLAGS_metrics_port);
   if (config.metrics_port < 0 || config.metrics_port > 65535) {
     return absl::InvalidArgumentError("--metrics_port must be 0 to 65535");

@@ -23,6 +23,7 @@ ABSL_DECLARE_FLAG(std::string, tls_cert);
 ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_client_ca);
 ABSL_DECLARE_FLAG(int, metrics_port);
+ABSL_DECLARE_FLAG(absl::Duration, health_check_interval);
 
 namespace analytics {
 
@@ -39,6 +40,8 @@ struct ServiceConfig {
   ServerTls tls;
   // 0: no metrics endpoint.
   int metrics_port = 0;
+  // Database ping for the per-service health statuses (DependencyHealth).
+  absl::Duration health_check_interval = absl::Seconds(2);
 };
 
 // Reads the common flags (after ParseFlags), sets up logging for `service`,

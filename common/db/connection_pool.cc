@@ -160,6 +160,14 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
   }
 }
 
+absl::Status ConnectionPool::Ping(absl::Duration timeout) {
+  return RunTransaction("ping", [timeout](pqxx::transaction_base& tx) {
+    LimitStatementTime(tx, timeout);
+    tx.exec("SELECT 1");
+    return absl::OkStatus();
+  });
+}
+
 void LimitStatementTime(pqxx::transaction_base& tx, absl::Duration limit) {
   if (limit == absl::InfiniteDuration()) return;
   const int64_t ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(limit));
@@ -168,7 +176,8 @@ void LimitStatementTime(pqxx::transaction_base& tx, absl::Duration limit) {
 }
 
 void SleepBeforeRetry(const RetryPolicy& policy, int attempt) {
-  absl::Duration backoff = policy.initial_backoff * (1 << std::min(attempt, 10));
+  absl::Duration backoff =
+      policy.initial_backoff * (1 << std::min(attempt, 10));
   backoff = std::min(backoff, policy.max_backoff);
   thread_local std::mt19937_64 random{std::random_device{}()};
   std::uniform_real_distribution<double> jitter(0.5, 1.0);

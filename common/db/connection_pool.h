@@ -91,6 +91,10 @@ class ConnectionPool {
                       Isolation isolation = Isolation::kReadCommitted)
       -> std::invoke_result_t<Fn, pqxx::transaction_base&>;
 
+  // OK if the database answers a trivial query within about `timeout`
+  // (DependencyHealth's check).
+  absl::Status Ping(absl::Duration timeout);
+
   int size() const { return options_.size; }
   // Connections currently lent out.
   int in_use() const;

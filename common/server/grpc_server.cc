@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/metrics/metrics_http.h"
 #include "common/metrics/rpc_metrics.h"
+#include "common/server/dependency_health.h"
 #include "common/server/request_log.h"
 #include "spdlog/spdlog.h"
 
@@ -56,6 +57,14 @@ absl::Status RunServer(const ServerOptions& options,
         absl::StrCat("cannot listen on ", options.listen_address));
   }
   server->GetHealthCheckService()->SetServingStatus(true);
+  std::unique_ptr<DependencyHealth> dependency_health;
+  if (options.dependency_check) {
+    dependency_health = std::make_unique<DependencyHealth>(
+        options.dependency_check, options.dependency_check_interval,
+        options.dependency_check_timeout);
+    dependency_health->Start(server->GetHealthCheckService(),
+                             options.health_services);
+  }
   spdlog::info("listening on {}{}", options.listen_address,
                !options.tls.enabled()              ? ""
                : options.tls.client_ca_pem.empty() ? " (TLS)"
@@ -73,6 +82,7 @@ absl::Status RunServer(const ServerOptions& options,
   // RPCs together), so the process is gone within it.
   const auto deadline = std::chrono::system_clock::now() +
                         absl::ToChronoMilliseconds(options.shutdown_grace);
+  if (dependency_health != nullptr) dependency_health->Stop();
   server->GetHealthCheckService()->SetServingStatus(false);
   if (on_stop) on_stop();
   server->Shutdown(deadline);

@@ -1,5 +1,6 @@
 // Runs a gRPC server the way both services need it: standard health service
-// and server reflection, a request id on every RPC and its log lines
+// (per service name, whether the database answers: dependency_health.h) and
+// server reflection, a request id on every RPC and its log lines
 // (request_log.h), plus an orderly stop on SIGINT/SIGTERM (health turns
 // NOT_SERVING, the caller's background work stops, in-flight RPCs get a grace
 // period, then the server shuts down).
@@ -31,6 +32,13 @@ struct ServerOptions {
   // for as long as the server runs.
   Metrics* metrics = nullptr;
   int metrics_port = 0;
+  // When set, run every `dependency_check_interval` (DependencyHealth):
+  // while it fails, grpc.health.v1 reports NOT_SERVING for each name in
+  // `health_services` (the overall "" stays SERVING until shutdown).
+  std::function<absl::Status()> dependency_check;
+  absl::Duration dependency_check_interval = absl::Seconds(2);
+  absl::Duration dependency_check_timeout = absl::Seconds(1);
+  std::vector<std::string> health_services;
 };
 
 // Must be called in main() before any thread starts, so that termination

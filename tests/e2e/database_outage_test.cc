@@ -23,6 +23,7 @@
 #include "analytics/v1/query.grpc.pb.h"
 #include "common/time/pg_time.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/scenario.h"
@@ -105,6 +106,7 @@ class DatabaseOutageTest : public ::testing::Test {
                                      "--db_pool_size=4",
                                      "--db_statement_timeout=2s",
                                      "--log_level=info",
+                                     "--health_check_interval=200ms",
                                      absl::StrCat("--listen=127.0.0.1:", port)};
     // Later flags win, so extra_args may override the defaults above.
     args.insert(args.end(), extra_args.begin(), extra_args.end());
@@ -123,6 +125,23 @@ class DatabaseOutageTest : public ::testing::Test {
   }
 
   int64_t Queued() { return db_->QueryInt("SELECT count(*) FROM event_queue"); }
+
+  // grpc.health.v1 status of `service` ("" = overall) on `port`.
+  static grpc::health::v1::HealthCheckResponse::ServingStatus Health(
+      int port, const std::string& service) {
+    auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(1));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    if (!stub->Check(&context, request, &response).ok()) {
+      return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+    }
+    return response.status();
+  }
 
   // Sends `request` until it succeeds (same events, same ids every time) and
   // checks that the acknowledgement accounts for each event exactly once.
@@ -254,6 +273,7 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
   const int64_t queued_at_freeze = Queued();
   int frozen_processes = 0;
   int freeze_failures = 0;
+  bool ingest_not_serving = false, reducer_not_serving = false;
   for (size_t round = 0; round < kFreezes; ++round, ++next) {
     const int64_t queued = Queued();
     ASSERT_GT(queued, 0) << "the reducer was done before freeze " << round
@@ -265,7 +285,20 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
       IngestUntilAcknowledged(site.write_key(), requests[next],
                               &freeze_failures);
     });
-    absl::SleepFor(kFreeze);
+    // Meanwhile health says so under the services' names, never overall
+    // (the probes' status: a database outage must not empty the Service).
+    const absl::Time thaw_at = absl::Now() + kFreeze;
+    while (absl::Now() < thaw_at) {
+      using Status = grpc::health::v1::HealthCheckResponse;
+      ingest_not_serving |=
+          Health(ingest_port_, "analytics.v1.IngestService") ==
+          Status::NOT_SERVING;
+      reducer_not_serving |=
+          Health(reducer_port_, "analytics.reducer") == Status::NOT_SERVING;
+      EXPECT_EQ(Health(ingest_port_, ""), Status::SERVING);
+      EXPECT_EQ(Health(reducer_port_, ""), Status::SERVING);
+      absl::SleepFor(absl::Milliseconds(50));
+    }
     EXPECT_TRUE(reducer_process_->running()) << Logs();
     EXPECT_TRUE(ingest_process_->running()) << Logs();
     const absl::Status thawed = server_->Thaw();
@@ -281,6 +314,23 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
           << Logs();
       absl::SleepFor(absl::Milliseconds(20));
     }
+  }
+
+  EXPECT_TRUE(ingest_not_serving) << "ingest health missed the outage";
+  EXPECT_TRUE(reducer_not_serving) << "reducer health missed the outage";
+  // And SERVING again once the database answers, without a restart.
+  for (int port : {ingest_port_, reducer_port_}) {
+    const std::string name = port == ingest_port_ ? "analytics.v1.IngestService"
+                                                  : "analytics.reducer";
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (Health(port, name) !=
+               grpc::health::v1::HealthCheckResponse::SERVING &&
+           absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    EXPECT_EQ(Health(port, name),
+              grpc::health::v1::HealthCheckResponse::SERVING)
+        << name;
   }
 
   // 3. Restart the server with an immediate shutdown (no checkpoint, crash
