@@ -1,6 +1,8 @@
 // reducer-service: the reduction loop (ReducerWorker), retention
 // (RetentionPass) and the dashboard read path (QueryService). Wires
 // configuration, the pool and them.
+#include <memory>
+
 #include "absl/flags/flag.h"
 #include "common/config/flags.h"
 #include "common/config/service_config.h"
@@ -46,6 +48,10 @@ ABSL_FLAG(absl::Duration, retention_interval, absl::Minutes(10),
           "ahead of time, expired months dropped, per-site expiry in batches");
 ABSL_FLAG(int, retention_batch_rows, 10000,
           "Rows per table one retention step deletes in one transaction");
+ABSL_FLAG(std::string, database_read_url, "",
+          "PostgreSQL URL QueryService reads rollups, sessions and events "
+          "from (a streaming replica); empty: --database_url. Keys, sites, "
+          "reduction and retention always use --database_url");
 ABSL_FLAG(absl::Duration, key_cache_ttl, absl::Seconds(5),
           "How long a read-key lookup is cached");
 ABSL_FLAG(std::string, test_fail_event_name, "",
@@ -110,10 +116,26 @@ int Main(int argc, char** argv) {
                       .application_name = "reducer-service"},
       std::move(statements));
 
+  // Dashboard reads may come from a replica (docs/scaling.md): numbers lag
+  // by its replay delay, each answer still one consistent snapshot.
+  const std::string read_url = absl::GetFlag(FLAGS_database_read_url);
+  std::unique_ptr<db::ConnectionPool> read_pool;
+  if (!read_url.empty()) {
+    std::vector<db::Statement> reads = ReportRepository::Statements();
+    for (const auto& s : ActivityRepository::Statements()) reads.push_back(s);
+    read_pool = std::make_unique<db::ConnectionPool>(
+        db::PoolOptions{.url = read_url,
+                        .size = config->db_pool_size,
+                        .statement_timeout = config->db_statement_timeout,
+                        .application_name = "reducer-service-read"},
+        std::move(reads));
+  }
+  db::ConnectionPool& query_pool = read_pool != nullptr ? *read_pool : pool;
+
   SiteRepository sites(&pool);
   SiteKeyCache keys(&sites, &Clock::Real(), absl::GetFlag(FLAGS_key_cache_ttl));
-  ReportRepository reports(&pool);
-  ActivityRepository activity(&pool);
+  ReportRepository reports(&query_pool);
+  ActivityRepository activity(&query_pool);
   QueryOptions query_options;
   query_options.admin_token_hash = config->admin_token_hash;
   query_options.hourly_rollup_retention =

@@ -125,6 +125,58 @@ TEST_F(ServicePairTest, FunnelThroughBothBinariesIsExact) {
   }
 }
 
+// A query-only replica with --database_read_url reads through that URL (a
+// replica in production; here the same database under another connection
+// string) and gives the same numbers; its connections say so.
+TEST_F(ServicePairTest, QueryReplicaReadsThroughTheReadUrl) {
+  absl::StatusOr<int> reducer = deployment_->StartReducer({});
+  ASSERT_TRUE(reducer.ok()) << reducer.status();
+  absl::StatusOr<v1::CreateSiteResponse> site =
+      deployment_->CreateSite("read-url");
+  ASSERT_TRUE(site.ok()) << site.status();
+  const absl::Time h0 = FloorHour(absl::Now()) - absl::Hours(2);
+  ASSERT_TRUE(
+      deployment_
+          ->IngestAll(site->write_key(), ToRequests(PricingFunnel(h0, 20), 100))
+          .ok());
+  absl::StatusOr<v1::Overview> primary =
+      deployment_->WaitUntilReduced(site->read_key(), site->site().site_id(),
+                                    h0, h0 + absl::Hours(2), absl::Seconds(60));
+  ASSERT_TRUE(primary.ok()) << primary.status();
+
+  const int port = FreePort();
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> replica =
+      ServiceProcess::Spawn(
+          ANALYTICS_REDUCER_BIN,
+          {"--database_url=" + db_->url(),
+           "--database_read_url=" + db_->url() + " application_name=unused",
+           "--reduce=false", "--db_pool_size=2",
+           absl::StrCat("--listen=127.0.0.1:", port)},
+          {absl::StrCat("ANALYTICS_ADMIN_TOKEN=", kAdminToken)});
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  ASSERT_TRUE((*replica)->WaitForPort(port, absl::Seconds(30)).ok());
+  auto stub = v1::QueryService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto context = AuthorizedContext(site->read_key());
+  v1::Overview read;
+  grpc::Status status = stub->GetOverview(
+      context.get(),
+      OverviewRequest(site->site().site_id(), h0, h0 + absl::Hours(2)), &read);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(read.events(), primary->events());
+  EXPECT_EQ(read.events(), 100);
+  EXPECT_EQ(read.visitors(), 20);
+  // The read went through the read pool's own connection.
+  EXPECT_GE(db_->QueryInt("SELECT count(*) FROM pg_stat_activity WHERE "
+                          "application_name = 'reducer-service-read' AND "
+                          "datname = current_database()"),
+            1);
+  (*replica)->Signal(SIGTERM);
+  absl::StatusOr<int> exit = (*replica)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(*exit, 0);
+}
+
 TEST_F(ServicePairTest, SigtermWhileReducingExitsPromptlyAndLosesNothing) {
   absl::StatusOr<v1::CreateSiteResponse> site =
       deployment_->CreateSite("terminated");
