@@ -130,7 +130,8 @@ int Main(int argc, char** argv) {
           .dependency_check = [&pool] { return pool.Ping(absl::Seconds(1)); },
           .dependency_check_interval = config->health_check_interval,
           .health_services = {v1::IngestService::service_full_name(),
-                              v1::AdminService::service_full_name()}},
+                              v1::AdminService::service_full_name()},
+          .health_port = config->health_port},
       {&ingest, &admin}, nullptr);
   if (!served.ok()) {
     spdlog::critical("{}", served.ToString());

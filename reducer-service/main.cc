@@ -195,7 +195,8 @@ int Main(int argc, char** argv) {
           .metrics_port = config->metrics_port,
           .dependency_check = [&pool] { return pool.Ping(absl::Seconds(1)); },
           .dependency_check_interval = config->health_check_interval,
-          .health_services = health_services},
+          .health_services = health_services,
+          .health_port = config->health_port},
       services, [&] {
         if (reduce) {
           worker.Stop();

@@ -36,6 +36,10 @@ ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(2),
           "How often the database is pinged for grpc.health.v1: while it "
           "does not answer, each service's name reports NOT_SERVING (the "
           "overall \"\" status, which probes use, stays SERVING)");
+ABSL_FLAG(int, health_port, 0,
+          "When set: grpc.health.v1 Check alone, in plaintext on "
+          "0.0.0.0:<port>, for Kubernetes' gRPC probes when --tls_cert is on "
+          "(they cannot speak TLS); 0: off");
 ABSL_FLAG(int, metrics_port, 0,
           "Serve Prometheus metrics on http://0.0.0.0:<port>/metrics (0: off)");
 ABSL_FLAG(std::string, tls_client_ca, "",
@@ -74,6 +78,10 @@ absl::StatusOr<ServiceConfig> LoadServiceConfig(const std::string& service) {
   if (config.health_check_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--health_check_interval: must be positive");
+  }
+  config.health_port = absl::GetFlag(FLAGS_health_port);
+  if (config.health_port < 0 || config.health_port > 65535) {
+    return absl::InvalidArgumentError("--health_port: not a port number");
   }
   config.metrics_port = absl::GetFlag(FLAGS_metrics_port);
   if (config.metrics_port < 0 || config.metrics_port > 65535) {

@@ -24,6 +24,7 @@ ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_client_ca);
 ABSL_DECLARE_FLAG(int, metrics_port);
 ABSL_DECLARE_FLAG(absl::Duration, health_check_interval);
+ABSL_DECLARE_FLAG(int, health_port);
 
 namespace analytics {
 
@@ -42,6 +43,8 @@ struct ServiceConfig {
   int metrics_port = 0;
   // Database ping for the per-service health statuses (DependencyHealth).
   absl::Duration health_check_interval = absl::Seconds(2);
+  // 0: no plaintext health-only port (HealthMirror).
+  int health_port = 0;
 };
 
 // Reads the common flags (after ParseFlags), sets up logging for `service`,

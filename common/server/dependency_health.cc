@@ -1,8 +1,6 @@
 // DependencyHealth: pinger and reporter threads.
 #include "common/server/dependency_health.h"
 
-#include <grpcpp/health_check_service_interface.h>
-
 #include "spdlog/spdlog.h"
 
 namespace analytics {
@@ -21,9 +19,9 @@ DependencyHealth::DependencyHealth(std::function<absl::Status()> check,
   state_->check = std::move(check);
 }
 
-void DependencyHealth::Start(grpc::HealthCheckServiceInterface* health,
+void DependencyHealth::Start(SetStatus set_status,
                              std::vector<std::string> services) {
-  health_ = health;
+  set_status_ = std::move(set_status);
   services_ = std::move(services);
   {
     absl::MutexLock lock(&state_->mu);
@@ -31,7 +29,7 @@ void DependencyHealth::Start(grpc::HealthCheckServiceInterface* health,
     state_->last_ok = absl::Now();
     state_->pinger_done = false;
   }
-  for (const std::string& s : services_) health_->SetServingStatus(s, true);
+  for (const std::string& s : services_) set_status_(s, true);
   state_->stopping = false;
   pinger_ = std::thread(Ping, state_, interval_);
   reporter_ = std::thread([this] { Report(); });
@@ -97,7 +95,7 @@ void DependencyHealth::Report() {
     } else {
       spdlog::warn("the database does not answer: health NOT_SERVING");
     }
-    for (const std::string& s : services_) health_->SetServingStatus(s, up);
+    for (const std::string& s : services_) set_status_(s, up);
   }
 }
 

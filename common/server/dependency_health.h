@@ -26,10 +26,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace grpc {
-class HealthCheckServiceInterface;
-}
-
 namespace analytics {
 
 // The verdict, as a pure function: up iff the last check succeeded and the
@@ -45,9 +41,12 @@ class DependencyHealth {
                    absl::Duration timeout);
   ~DependencyHealth() { Stop(); }
 
+  // How a status is published (RunServer: the server's health service and
+  // the health port's mirror).
+  using SetStatus = std::function<void(const std::string& service, bool)>;
+
   // Sets `services` SERVING now and keeps them in line with the checks.
-  void Start(grpc::HealthCheckServiceInterface* health,
-             std::vector<std::string> services);
+  void Start(SetStatus set_status, std::vector<std::string> services);
   // Stops reporting (the statuses stay as they are). Waits for a check in
   // flight up to interval + timeout; one that hangs longer (a frozen
   // database) is left to finish on its own, so shutdown never waits for
@@ -70,7 +69,7 @@ class DependencyHealth {
   const std::shared_ptr<State> state_;
   const absl::Duration interval_;
   const absl::Duration timeout_;
-  grpc::HealthCheckServiceInterface* health_ = nullptr;
+  SetStatus set_status_;
   std::vector<std::string> services_;
   std::thread pinger_;
   std::thread reporter_;

@@ -55,6 +55,12 @@ class DependencyHealthTest : public ::testing::Test {
     return response.status();
   }
 
+  DependencyHealth::SetStatus Setter() {
+    return [this](const std::string& service, bool up) {
+      server_->GetHealthCheckService()->SetServingStatus(service, up);
+    };
+  }
+
   // Polls until `service` reports `want` or 5 s pass.
   bool Becomes(const std::string& service,
                HealthCheckResponse::ServingStatus want) {
@@ -82,7 +88,7 @@ TEST_F(DependencyHealthTest, NamedStatusesFollowTheCheckTheOverallOneDoesNot) {
         return absl::OkStatus();
       },
       absl::Milliseconds(50), absl::Milliseconds(100));
-  health.Start(server_->GetHealthCheckService(), {"a.Service", "b.Service"});
+  health.Start(Setter(), {"a.Service", "b.Service"});
   EXPECT_EQ(StatusOf("a.Service"), HealthCheckResponse::SERVING);
   EXPECT_EQ(StatusOf("b.Service"), HealthCheckResponse::SERVING);
 
@@ -113,7 +119,7 @@ TEST_F(DependencyHealthTest, StopDoesNotWaitForAHangingCheck) {
         return absl::OkStatus();
       },
       absl::Milliseconds(20), absl::Milliseconds(30));
-  health->Start(server_->GetHealthCheckService(), {"a.Service"});
+  health->Start(Setter(), {"a.Service"});
   while (!started) absl::SleepFor(absl::Milliseconds(1));
   const absl::Time asked = absl::Now();
   health->Stop();

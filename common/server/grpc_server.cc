@@ -1,6 +1,7 @@
 // gRPC server lifecycle with health, reflection and signal handling.
 #include "common/server/grpc_server.h"
 
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include "common/metrics/metrics_http.h"
 #include "common/metrics/rpc_metrics.h"
 #include "common/server/dependency_health.h"
+#include "common/server/health_port.h"
 #include "common/server/request_log.h"
 #include "spdlog/spdlog.h"
 
@@ -56,14 +58,42 @@ absl::Status RunServer(const ServerOptions& options,
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen_address));
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
+  // Every status goes to the server's own health service and, for the
+  // plaintext health port, to the mirror.
+  HealthMirror mirror;
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  auto set_all = [&](bool serving) {
+    health->SetServingStatus(serving);
+    mirror.SetAll(serving);
+  };
+  auto set_status = [&](const std::string& service, bool serving) {
+    health->SetServingStatus(service, serving);
+    mirror.Set(service, serving);
+  };
+  std::unique_ptr<grpc::Server> health_server;
+  if (options.health_port != 0) {
+    grpc::ServerBuilder health_builder;
+    int health_bound = 0;
+    health_builder.AddListeningPort(
+        absl::StrCat("0.0.0.0:", options.health_port),
+        grpc::InsecureServerCredentials(), &health_bound);
+    // Only the mirror: no default health service of its own.
+    health_builder.SetOption(
+        std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
+    health_builder.RegisterService(&mirror);
+    health_server = health_builder.BuildAndStart();
+    if (health_server == nullptr || health_bound == 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot listen for health on port ", options.health_port));
+    }
+  }
+  set_all(true);
   std::unique_ptr<DependencyHealth> dependency_health;
   if (options.dependency_check) {
     dependency_health = std::make_unique<DependencyHealth>(
         options.dependency_check, options.dependency_check_interval,
         options.dependency_check_timeout);
-    dependency_health->Start(server->GetHealthCheckService(),
-                             options.health_services);
+    dependency_health->Start(set_status, options.health_services);
   }
   spdlog::info("listening on {}{}", options.listen_address,
                !options.tls.enabled()              ? ""
@@ -83,10 +113,14 @@ absl::Status RunServer(const ServerOptions& options,
   const auto deadline = std::chrono::system_clock::now() +
                         absl::ToChronoMilliseconds(options.shutdown_grace);
   if (dependency_health != nullptr) dependency_health->Stop();
-  server->GetHealthCheckService()->SetServingStatus(false);
+  set_all(false);
   if (on_stop) on_stop();
   server->Shutdown(deadline);
   server->Wait();
+  if (health_server != nullptr) {
+    health_server->Shutdown(std::chrono::system_clock::now());
+    health_server->Wait();
+  }
   if (metrics_http != nullptr) metrics_http->Stop();
   spdlog::info("stopped");
   return absl::OkStatus();

@@ -39,6 +39,9 @@ struct ServerOptions {
   absl::Duration dependency_check_interval = absl::Seconds(2);
   absl::Duration dependency_check_timeout = absl::Seconds(1);
   std::vector<std::string> health_services;
+  // When not 0: grpc.health.v1 Check, and nothing else, in plaintext on
+  // 0.0.0.0:<health_port> (HealthMirror), for probes that cannot do TLS.
+  int health_port = 0;
 };
 
 // Must be called in main() before any thread starts, so that termination

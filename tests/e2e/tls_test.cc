@@ -161,6 +161,57 @@ TEST_F(TlsTest, TlsServerAnswersOnlyClientsThatTrustItsCa) {
   EXPECT_NE(ingest->LogTail().find("(TLS)"), std::string::npos);
 }
 
+// Kubernetes' gRPC probes cannot speak TLS: --health_port serves health
+// alone in plaintext, mirroring the TLS port's statuses, and nothing else.
+TEST_F(TlsTest, PlaintextHealthPortServesHealthAndNothingElse) {
+  int port = 0;
+  const int health_port = FreePort();
+  std::unique_ptr<ServiceProcess> ingest = Start(
+      ANALYTICS_INGEST_BIN,
+      {"--tls_cert=" + File("server.pem"), "--tls_key=" + File("server.key"),
+       "--tls_client_ca=" + File("ca.pem"),
+       absl::StrCat("--health_port=", health_port)},
+      &port);
+  ASSERT_NE(ingest, nullptr);
+  ASSERT_TRUE(ingest->WaitForPort(health_port, absl::Seconds(10)).ok());
+
+  EXPECT_TRUE(Health(Channel(health_port, "")).ok());
+  // The per-service statuses are mirrored too; unknown names are NOT_FOUND.
+  auto health = grpc::health::v1::Health::NewStub(Channel(health_port, ""));
+  for (const auto& [service, want] :
+       std::vector<std::pair<std::string, grpc::StatusCode>>{
+           {"analytics.v1.IngestService", grpc::OK},
+           {"analytics.v1.AdminService", grpc::OK},
+           {"no.such.Service", grpc::NOT_FOUND}}) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = health->Check(&context, request, &response);
+    EXPECT_EQ(status.error_code(), want) << service;
+    if (status.ok()) {
+      EXPECT_EQ(response.status(),
+                grpc::health::v1::HealthCheckResponse::SERVING);
+    }
+  }
+  // Nothing but health there: the services are not reachable in plaintext.
+  auto admin = v1::AdminService::NewStub(Channel(health_port, ""));
+  auto context = AuthorizedContext(kAdminToken);
+  v1::ListSitesResponse sites;
+  EXPECT_EQ(admin->ListSites(context.get(), v1::ListSitesRequest(), &sites)
+                .error_code(),
+            grpc::UNIMPLEMENTED);
+  // The TLS port is unchanged: no plaintext, mTLS as configured.
+  EXPECT_EQ(Health(Channel(port, "")).error_code(), grpc::UNAVAILABLE);
+  EXPECT_TRUE(Health(Channel(port, "ca", "client")).ok());
+
+  // SIGTERM: the mirror turns NOT_SERVING with the server, then both go.
+  ingest->Signal(SIGTERM);
+  absl::StatusOr<int> exit = ingest->Wait(absl::Seconds(15));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(*exit, 0);
+}
+
 TEST_F(TlsTest, MutualTlsNeedsAClientCertificateSignedByTheClientCa) {
   int port = 0;
   std::unique_ptr<ServiceProcess> query = Start(
