@@ -50,10 +50,18 @@ absl::StatusOr<std::vector<Row>> ReadPage(db::ConnectionPool* pool,
   const std::string after_time =
       query.after.has_value() ? ToPgTimestamp(query.after->time) : kInfinity;
   const std::string after_tie_breaker = TieBreaker(kind, query.after);
+  // What is left when the statement starts: waiting for a connection (and
+  // a retried attempt) used some of it.
+  const absl::Time deadline = absl::Now() + time_left;
   return pool->RunTransaction(
       statement,
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<std::vector<Row>> {
-        db::LimitStatementTime(tx, time_left);
+        const absl::Duration left = deadline - absl::Now();
+        if (left <= absl::ZeroDuration()) {
+          return absl::DeadlineExceededError(
+              "the caller's deadline passed before the statement could run");
+        }
+        db::LimitStatementTime(tx, left);
         std::vector<Row> rows;
         const pqxx::result result =
             tx.exec_prepared(statement, f.site_id, from, to, after_time,

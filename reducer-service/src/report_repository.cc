@@ -118,10 +118,18 @@ absl::StatusOr<T> InSnapshot(db::ConnectionPool* pool, const char* name,
   if (time_left <= absl::ZeroDuration()) {
     return absl::DeadlineExceededError("the caller's deadline has passed");
   }
+  // What is left when the statements start: waiting for a connection (and
+  // a retried attempt) used some of it.
+  const absl::Time deadline = absl::Now() + time_left;
   return pool->RunTransaction(
       name,
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<T> {
-        db::LimitStatementTime(tx, time_left);
+        const absl::Duration left = deadline - absl::Now();
+        if (left <= absl::ZeroDuration()) {
+          return absl::DeadlineExceededError(
+              "the caller's deadline passed before the statement could run");
+        }
+        db::LimitStatementTime(tx, left);
         return read(tx);
       },
       db::Isolation::kRepeatableReadReadOnly);

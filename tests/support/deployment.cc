@@ -29,6 +29,7 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> Deployment::Spawn(
               {"--database_url=" + db_->url(), "--log_level=" + log_level_,
                "--db_pool_size=4", "--migrate",
                absl::StrCat("--listen=127.0.0.1:", port)});
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   absl::StatusOr<std::unique_ptr<ServiceProcess>> process =
       ServiceProcess::Spawn(
           binary, args, {absl::StrCat("ANALYTICS_ADMIN_TOKEN=", kAdminToken)});

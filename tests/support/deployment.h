@@ -33,6 +33,11 @@ class Deployment {
 
   // --log_level of every process started after this (default warn).
   void set_log_level(std::string level) { log_level_ = std::move(level); }
+  // Arguments for every process started after this, placed after the
+  // defaults so they win (e.g. "--db_pool_size=1").
+  void set_extra_args(std::vector<std::string> args) {
+    extra_args_ = std::move(args);
+  }
 
   // ingest-service (applying migrations) and the query-only reducer-service.
   absl::Status Start();
@@ -77,6 +82,7 @@ class Deployment {
   TestDatabase* const db_;
   const BinaryPaths binaries_;
   std::string log_level_ = "warn";
+  std::vector<std::string> extra_args_;
   int ingest_port_ = 0;
   int query_port_ = 0;
   std::unique_ptr<ServiceProcess> ingest_;
