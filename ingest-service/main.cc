@@ -23,6 +23,9 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (host:port)");
 ABSL_FLAG(int, max_events_per_request, 500, "Most events one Ingest may carry");
+ABSL_FLAG(int, ingest_committers, 4,
+          "Group commit: transactions storing events at once; concurrent "
+          "Ingest calls beyond them wait and share the next one");
 ABSL_FLAG(int, max_request_bytes, 1 << 20,
           "Largest Ingest request in bytes (serialized)");
 ABSL_FLAG(double, site_rate_limit, 0,
@@ -101,7 +104,9 @@ int Main(int argc, char** argv) {
 
   SiteRepository sites(&pool);
   SiteKeyCache keys(&sites, &Clock::Real(), absl::GetFlag(FLAGS_key_cache_ttl));
-  EventRepository events(&pool);
+  GroupCommitOptions group_commit;
+  group_commit.committers = std::max(1, absl::GetFlag(FLAGS_ingest_committers));
+  EventRepository events(&pool, group_commit);
   IngestLimits limits;
   limits.max_events_per_request = absl::GetFlag(FLAGS_max_events_per_request);
   limits.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);

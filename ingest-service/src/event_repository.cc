@@ -55,6 +55,15 @@ std::string EncodeBatch(const EventBatch& batch) {
   return json.Release();
 }
 
+// A shared statement that failed because of what one batch holds
+// (SQLSTATE classes 22 and 23 map to these), rather than because of the
+// database: worth retrying batch by batch.
+bool FromTheData(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument ||
+         status.code() == absl::StatusCode::kFailedPrecondition ||
+         status.code() == absl::StatusCode::kAlreadyExists;
+}
+
 // insert_events.sql's group argument.
 std::string EncodeGroup(const std::vector<const std::string*>& members) {
   size_t size = 2;
@@ -140,12 +149,16 @@ void EventRepository::CommitGroup(const std::vector<Pending*>& group) {
         }
         return absl::OkStatus();
       });
-  if (!shared.ok() && group.size() > 1) {
-    // Whatever failed, each batch gets its own outcome.
+  if (!shared.ok() && group.size() > 1 && FromTheData(shared)) {
+    // One batch's data broke the statement: each gets its own outcome.
     results.clear();
     for (const Pending* p : group) results.push_back(StoreAlone(*p));
   } else if (!shared.ok()) {
-    results.assign(1, shared);
+    // The database failed all of them alike. Never again after UNKNOWN (the
+    // commit may have gone through: events without ids would be stored
+    // twice), nor after an exhausted pool or an outage (k batches would
+    // wait k times).
+    results.assign(group.size(), shared);
   }
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < group.size(); ++i) {

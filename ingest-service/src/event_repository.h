@@ -7,8 +7,10 @@
 // one statement and one transaction, so many small Ingest calls cost one
 // round trip and one WAL flush instead of one each. Every caller still
 // returns only after its batch is committed (acknowledged means durable),
-// with its own count. If a shared transaction fails, each of its batches is
-// retried alone, so one batch's error never becomes another's.
+// with its own count. If a shared statement fails because of one batch's
+// data, each batch is retried alone, so that error never becomes another's;
+// a failure of the database itself (outage, exhausted pool, a commit whose
+// outcome is UNKNOWN) is every member's answer, never retried here.
 //
 // Thread-safe.
 #pragma once
