@@ -23,6 +23,10 @@ ANALYTICS_PACKAGES=(
   libgtest-dev libgmock-dev libssl-dev libcpp-httplib-dev
   postgresql-15 postgresql-client-15 postgresql-15-hll clang-format tzdata
   python3-yaml openssl
+  # scripts/fuzz: Clang with libFuzzer and the sanitizer runtimes
+  # (libclang-rt-dev is only a Recommends of clang), llvm for llvm-symbolizer
+  # so crash reports name functions and lines.
+  clang libclang-rt-dev llvm
 )
 
 # --- logging ----------------------------------------------------------------
@@ -70,14 +74,15 @@ ensure_packages() {
 }
 
 # --- build ------------------------------------------------------------------
-# The build directory: build/, or build-asan/ / build-tsan/ when
-# ANALYTICS_SANITIZE is asan (AddressSanitizer + UBSan) or tsan.
+# The build directory: build/, or build-asan/ / build-tsan/ / build-fuzz/
+# when ANALYTICS_SANITIZE is asan (AddressSanitizer + UBSan), tsan, or fuzz
+# (Clang, libFuzzer + ASan + UBSan; scripts/fuzz sets it).
 build_dir() {
   case "${ANALYTICS_SANITIZE:-}" in
     "") printf '%s\n' "$ROOT/build" ;;
-    asan | tsan) printf '%s\n' "$ROOT/build-$ANALYTICS_SANITIZE" ;;
+    asan | tsan | fuzz) printf '%s\n' "$ROOT/build-$ANALYTICS_SANITIZE" ;;
     *)
-      err "ANALYTICS_SANITIZE must be asan or tsan, not '$ANALYTICS_SANITIZE'"
+      err "ANALYTICS_SANITIZE must be asan, tsan or fuzz, not '$ANALYTICS_SANITIZE'"
       return 1
       ;;
   esac
@@ -100,6 +105,11 @@ build_project() {
     "") ;;
     asan) sanitize=(-DANALYTICS_SANITIZE=address,undefined) ;;
     tsan) sanitize=(-DANALYTICS_SANITIZE=thread) ;;
+    # Only the `fuzzers` target is meant to be built here (no tests).
+    fuzz)
+      sanitize=("-DANALYTICS_SANITIZE=address,undefined" -DANALYTICS_FUZZ=ON
+        -DCMAKE_CXX_COMPILER=clang++ -DBUILD_TESTING=OFF)
+      ;;
   esac
   log "configuring $build_dir"
   cmake -S "$ROOT" -B "$build_dir" -G Ninja \

@@ -55,9 +55,13 @@ absl::StatusOr<absl::Time> ParseTimeArg(std::string_view text, absl::Time now) {
   if (text == "now") return now;
   if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
     absl::Duration offset;
+    // A finite offset can still overflow absl::Time ("+2562047788015215h")
+    // and saturate to an infinite time, which no Timestamp can carry.
     if (!absl::ParseDuration(Absl(text), &offset) ||
         offset == absl::InfiniteDuration() ||
-        offset == -absl::InfiniteDuration()) {
+        offset == -absl::InfiniteDuration() ||
+        now + offset == absl::InfiniteFuture() ||
+        now + offset == absl::InfinitePast()) {
       return absl::InvalidArgumentError(
           absl::StrCat("'", std::string(text),
                        "' is not a relative time: use e.g. -1h, -30m, -90s"));

@@ -41,6 +41,24 @@ TEST(ParseTimeArgTest, RejectsAmbiguousAndInfiniteTimes) {
   }
 }
 
+// Found by tests/fuzz/cli_args_fuzz.cc (corpus/cli_args/time-overflow-*):
+// a finite offset whose sum with `now` overflows used to come back as an
+// infinite time, and ToProtoTimestamp then wrote nanos = -1.
+TEST(ParseTimeArgTest, RejectsOffsetsThatOverflowTime) {
+  const absl::Time now = At("2026-03-01T12:00:00Z");
+  for (const char* bad : {"+9223372036854775807s", "+2562047788015215h"}) {
+    EXPECT_EQ(ParseTimeArg(bad, now).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_EQ(ParseTimeArg("-9223372036854775807s", At("0001-01-01T00:00:00Z"))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // The largest offsets that still fit are times like any other.
+  EXPECT_TRUE(ParseTimeArg("-9223372036854775807s", now).ok());
+}
+
 TEST(ParsePositiveDurationTest, AcceptsOnlyFinitePositiveDurations) {
   EXPECT_EQ(*ParsePositiveDuration("timeout", "5s"), absl::Seconds(5));
   EXPECT_EQ(*ParsePositiveDuration("timeout", "1h30m"), absl::Minutes(90));

@@ -87,6 +87,9 @@ NOT_IN_IMAGE_BUILD = {
     "python3-yaml": "this check",
     "openssl": "tests make their TLS certificates with it",
     "tzdata": "runtime stage",
+    "clang": "fuzz targets only (scripts/fuzz)",
+    "libclang-rt-dev": "fuzz targets only (scripts/fuzz)",
+    "llvm": "fuzz targets only (llvm-symbolizer)",
 }
 # In debian:bookworm-slim already; the runtime stage need not install them.
 BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
