@@ -154,6 +154,13 @@ def main(path):
                        if one else "",
                        "met" if two["drain_events_per_s"] >= TARGET_DRAIN
                        else "**not met**"))
+    # The hand-kept log of changes and their measured effect.
+    import os
+    changes = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "changes.md")
+    if os.path.exists(changes):
+        with open(changes) as f:
+            out.append(f.read().rstrip("\n"))
     print("\n".join(out))
 
 
