@@ -15,9 +15,21 @@ RPCS = [
 ]
 
 
-def main(path):
+def main(path, older=()):
     with open(path) as f:
         r = json.load(f)
+    # Data-set sizes this run did not measure, from older results files
+    # (named in the table's run column), e.g. a quick run at 1M only.
+    r.setdefault("runs", [])
+    for old_path in older:
+        with open(old_path) as f:
+            old = json.load(f)
+        have = {run["events"] for run in r["runs"]}
+        for run in old.get("runs", []):
+            if run["events"] not in have:
+                run["from"] = "%s (%s)" % (old_path.split("/")[-1], old["git"])
+                r["runs"].append(run)
+    r["runs"].sort(key=lambda run: run["events"])
     m = r["machine"]
     pg = r["postgresql"]
     out = []
@@ -32,6 +44,11 @@ def main(path):
            m["memory_kb"] / 1024 / 1024, m["cpu"], pg.get("server_version"),
            pg.get("shared_buffers"), pg.get("work_mem"),
            pg.get("synchronous_commit"), pg.get("jit")))
+    for run in r["runs"]:
+        if "from" in run:
+            out.append("Rows for %s events come from an earlier run, %s; "
+                       "this run did not measure that size.\n"
+                       % (f"{run['events']:,}", run["from"]))
     ing = r.get("ingest")
     if ing:
         out.append("## Ingest throughput (scenario 1)\n")
@@ -165,4 +182,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])
