@@ -132,7 +132,8 @@ int Main(int argc, char** argv) {
           .tls = config->tls,
           .metrics = &metrics,
           .metrics_port = config->metrics_port,
-          .dependency_check = [&pool] { return pool.Ping(absl::Seconds(1)); },
+          .dependency_check =
+              [&pool](absl::Duration timeout) { return pool.Ping(timeout); },
           .dependency_check_interval = config->health_check_interval,
           .health_services = {v1::IngestService::service_full_name(),
                               v1::AdminService::service_full_name()},

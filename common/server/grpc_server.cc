@@ -91,8 +91,9 @@ absl::Status RunServer(const ServerOptions& options,
   std::unique_ptr<DependencyHealth> dependency_health;
   if (options.dependency_check) {
     dependency_health = std::make_unique<DependencyHealth>(
-        options.dependency_check, options.dependency_check_interval,
-        options.dependency_check_timeout);
+        [check = options.dependency_check,
+         timeout = options.dependency_check_timeout] { return check(timeout); },
+        options.dependency_check_interval, options.dependency_check_timeout);
     dependency_health->Start(set_status, options.health_services);
   }
   spdlog::info("listening on {}{}", options.listen_address,

@@ -32,10 +32,11 @@ struct ServerOptions {
   // for as long as the server runs.
   Metrics* metrics = nullptr;
   int metrics_port = 0;
-  // When set, run every `dependency_check_interval` (DependencyHealth):
-  // while it fails, grpc.health.v1 reports NOT_SERVING for each name in
-  // `health_services` (the overall "" stays SERVING until shutdown).
-  std::function<absl::Status()> dependency_check;
+  // When set, run every `dependency_check_interval` with
+  // `dependency_check_timeout` (DependencyHealth): while it fails,
+  // grpc.health.v1 reports NOT_SERVING for each name in `health_services`
+  // (the overall "" stays SERVING until shutdown).
+  std::function<absl::Status(absl::Duration timeout)> dependency_check;
   absl::Duration dependency_check_interval = absl::Seconds(2);
   absl::Duration dependency_check_timeout = absl::Seconds(1);
   std::vector<std::string> health_services;

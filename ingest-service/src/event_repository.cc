@@ -151,9 +151,10 @@ void EventRepository::CommitGroup(const std::vector<Pending*>& group) {
       });
   if (!shared.ok() && group.size() > 1 && FromTheData(shared)) {
     // One batch's data broke the statement: each gets its own outcome.
-    results.clear();
-    for (const Pending* p : group) results.push_back(StoreAlone(*p));
-  } else if (!shared.ok()) {
+    for (Pending* p : group) CommitGroup({p});
+    return;
+  }
+  if (!shared.ok()) {
     // The database failed all of them alike. Never again after UNKNOWN (the
     // commit may have gone through: events without ids would be stored
     // twice), nor after an exhausted pool or an outage (k batches would
@@ -164,18 +165,6 @@ void EventRepository::CommitGroup(const std::vector<Pending*>& group) {
   for (size_t i = 0; i < group.size(); ++i) {
     group[i]->result = std::move(results[i]);
   }
-}
-
-absl::StatusOr<int> EventRepository::StoreAlone(const Pending& pending) {
-  return pool_->RunTransaction(
-      "store_events", [&](pqxx::transaction_base& tx) -> absl::StatusOr<int> {
-        std::vector<absl::StatusOr<int>> results =
-            InsertGroup(tx, {&pending.events_json});
-        if (results.size() != 1) {
-          return absl::InternalError("insert_events: a result per batch");
-        }
-        return results[0];
-      });
 }
 
 }  // namespace analytics::ingest

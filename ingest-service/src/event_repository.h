@@ -64,7 +64,6 @@ class EventRepository {
   std::vector<Pending*> TakeGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stores `group` and sets every member's result (without mu_ held).
   void CommitGroup(const std::vector<Pending*>& group);
-  absl::StatusOr<int> StoreAlone(const Pending& pending);
 
   db::ConnectionPool* const pool_;
   const GroupCommitOptions options_;

@@ -2,6 +2,7 @@
 #include "reducer-service/src/retention_pass.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -56,14 +57,9 @@ absl::Status RetentionPass::MaintainPartitions(absl::Time now,
                                                RetentionReport* report) {
   const PartitionPlan plan =
       PlanPartitions(now, longest_retention, options_.partition_lead);
-  const std::string lock_timeout =
-      absl::StrCat(absl::ToInt64Milliseconds(options_.lock_timeout), "ms");
   return pool_->RunTransaction(
       "retention_partitions", [&](pqxx::transaction_base& tx) -> absl::Status {
-        if (!tx.exec_prepared1("lock_retention",
-                               db::PartitionMaintenanceLockKey(),
-                               lock_timeout)[0]
-                 .as<bool>()) {
+        if (!TakeTurn(tx)) {
           report->contended = true;
           return absl::OkStatus();
         }
@@ -80,6 +76,15 @@ absl::Status RetentionPass::MaintainPartitions(absl::Time now,
         }
         return absl::OkStatus();
       });
+}
+
+bool RetentionPass::TakeTurn(pqxx::transaction_base& tx) {
+  return tx
+      .exec_prepared1(
+          "lock_retention", db::PartitionMaintenanceLockKey(),
+          absl::StrCat(absl::ToInt64Milliseconds(options_.lock_timeout),
+                       "ms"))[0]
+      .as<bool>();
 }
 
 absl::StatusOr<RetentionReport> RetentionPass::RunOnce() {
@@ -104,8 +109,6 @@ absl::StatusOr<RetentionReport> RetentionPass::RunOnce() {
                  s.ToString());
   }
 
-  const std::string lock_timeout =
-      absl::StrCat(absl::ToInt64Milliseconds(options_.lock_timeout), "ms");
   int steps = 0;
   for (const SiteSettings& site : *sites) {
     const SiteExpiry expiry =
@@ -118,34 +121,35 @@ absl::StatusOr<RetentionReport> RetentionPass::RunOnce() {
         break;
       }
       ++steps;
-      absl::Status step = pool_->RunTransaction(
-          "expire_site_rows", [&](pqxx::transaction_base& tx) -> absl::Status {
-            if (!tx.exec_prepared1("lock_retention",
-                                   db::PartitionMaintenanceLockKey(),
-                                   lock_timeout)[0]
-                     .as<bool>()) {
-              report.contended = true;
-              site_done = true;
-              return absl::OkStatus();
-            }
+      // Rows deleted per table, in expire_site_rows.sql's order; empty when
+      // another replica had the turn.
+      absl::StatusOr<std::vector<int64_t>> deleted = pool_->RunTransaction(
+          "expire_site_rows",
+          [&](pqxx::transaction_base& tx)
+              -> absl::StatusOr<std::vector<int64_t>> {
+            if (!TakeTurn(tx)) return std::vector<int64_t>();
             const pqxx::row n = tx.exec_prepared1(
                 "expire_site_rows", site.site_id, Micros(expiry.events_before),
                 Micros(expiry.sessions_before), Micros(expiry.hours_before),
                 options_.batch_rows);
-            int64_t most = 0;
-            int64_t* totals[] = {
-                &report.events_deleted, &report.client_ids_deleted,
-                &report.sessions_deleted, &report.hour_rollups_deleted,
-                &report.visitor_buckets_deleted};
-            for (int i = 0; i < 5; ++i) {
-              const int64_t deleted = n[i].as<int64_t>();
-              *totals[i] += deleted;
-              most = std::max(most, deleted);
-            }
-            site_done = most < options_.batch_rows;
-            return absl::OkStatus();
+            std::vector<int64_t> counts;
+            for (const auto& field : n) counts.push_back(field.as<int64_t>());
+            return counts;
           });
-      if (!step.ok()) return step;
+      if (!deleted.ok()) return deleted.status();
+      if (deleted->empty()) {
+        report.contended = true;
+        break;
+      }
+      int64_t* totals[] = {&report.events_deleted, &report.client_ids_deleted,
+                           &report.sessions_deleted,
+                           &report.hour_rollups_deleted,
+                           &report.visitor_buckets_deleted};
+      for (size_t i = 0; i < std::size(totals); ++i) {
+        *totals[i] += (*deleted)[i];
+      }
+      site_done = *std::max_element(deleted->begin(), deleted->end()) <
+                  options_.batch_rows;
     }
     if (report.more) break;
   }

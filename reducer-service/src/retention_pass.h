@@ -82,6 +82,9 @@ class RetentionPass {
     absl::Duration session_timeout;
   };
   absl::StatusOr<std::vector<SiteSettings>> ReadSites();
+  // Starts a retention transaction (lock_retention.sql): false when another
+  // replica's step holds the turn.
+  bool TakeTurn(pqxx::transaction_base& tx);
   // Steps 1 and 2.
   absl::Status MaintainPartitions(absl::Time now,
                                   absl::Duration longest_retention,
