@@ -58,14 +58,24 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectionPool::Connect() {
   }
 }
 
-absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
-  const absl::Time deadline = absl::Now() + options_.acquire_timeout;
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
+    absl::Time deadline) {
+  const absl::Time pool_gives_up = absl::Now() + options_.acquire_timeout;
   {
     absl::MutexLock lock(&mu_);
     auto available = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < options_.size;
     };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&available), deadline)) {
+    if (!mu_.AwaitWithDeadline(absl::Condition(&available),
+                               std::min(deadline, pool_gives_up))) {
+      // Whose limit ended the wait decides the code: the caller's deadline
+      // is DEADLINE_EXCEEDED like a statement cut short by it, the pool's own
+      // timeout stays the overload signal RESOURCE_EXHAUSTED.
+      if (deadline < pool_gives_up) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("the caller's deadline passed while all ",
+                         options_.size, " database connections were busy"));
+      }
       return absl::ResourceExhaustedError(absl::StrCat(
           "all ", options_.size, " database connections are busy"));
     }
@@ -114,9 +124,9 @@ int ConnectionPool::in_use() const {
 }
 
 ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
-    std::string_view name, Isolation isolation,
+    std::string_view name, Isolation isolation, absl::Time deadline,
     const std::function<absl::Status(pqxx::transaction_base&)>& body) {
-  auto lease = Acquire();
+  auto lease = Acquire(deadline);
   if (!lease.ok()) return {lease.status(), false};
   bool committing = false;
   try {
@@ -161,11 +171,16 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
 }
 
 absl::Status ConnectionPool::Ping(absl::Duration timeout) {
-  return RunTransaction("ping", [timeout](pqxx::transaction_base& tx) {
-    LimitStatementTime(tx, timeout);
-    tx.exec("SELECT 1");
-    return absl::OkStatus();
-  });
+  // The timeout covers the wait for a connection too: "answers within about
+  // `timeout`" is what the health verdict relies on.
+  return RunTransaction(
+      "ping",
+      [timeout](pqxx::transaction_base& tx) {
+        LimitStatementTime(tx, timeout);
+        tx.exec("SELECT 1");
+        return absl::OkStatus();
+      },
+      Isolation::kReadCommitted, absl::Now() + timeout);
 }
 
 void LimitStatementTime(pqxx::transaction_base& tx, absl::Duration limit) {

@@ -3,7 +3,8 @@
 // Connections are opened lazily, prepared with every registered Statement, and
 // replaced when they break. Acquire() blocks up to `acquire_timeout` and then
 // fails with RESOURCE_EXHAUSTED, so an overloaded database turns into a clear
-// error instead of an unbounded queue.
+// error instead of an unbounded queue; a caller's earlier deadline ends the
+// wait sooner, with DEADLINE_EXCEEDED.
 //
 // RunTransaction() is the one way the services talk to PostgreSQL: it runs a
 // function inside a transaction, converts libpqxx exceptions to absl::Status,
@@ -17,12 +18,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -80,15 +80,22 @@ class ConnectionPool {
     bool discard_ = false;
   };
 
-  absl::StatusOr<Lease> Acquire();
+  // Waits for a connection until `acquire_timeout` has passed
+  // (RESOURCE_EXHAUSTED) or, if it comes first, until `deadline`: the time
+  // the caller stops waiting for its answer (DEADLINE_EXCEEDED), so a short
+  // RPC deadline is not spent queueing for a connection it can no longer use.
+  absl::StatusOr<Lease> Acquire(absl::Time deadline = absl::InfiniteFuture());
 
   // Runs `fn(pqxx::transaction_base&)` in a transaction and commits it.
   // `fn` returns absl::Status or absl::StatusOr<T>; a non-OK result rolls
   // back and is returned as is (not retried). `fn` may run more than once, so
-  // it must not have side effects outside the transaction.
+  // it must not have side effects outside the transaction. `deadline` bounds
+  // every wait for a connection (see Acquire); the statements are bounded by
+  // LimitStatementTime in `fn`.
   template <typename Fn>
   auto RunTransaction(std::string_view name, Fn&& fn,
-                      Isolation isolation = Isolation::kReadCommitted)
+                      Isolation isolation = Isolation::kReadCommitted,
+                      absl::Time deadline = absl::InfiniteFuture())
       -> std::invoke_result_t<Fn, pqxx::transaction_base&>;
 
   // OK if the database answers a trivial query within about `timeout`
@@ -111,7 +118,7 @@ class ConnectionPool {
     bool from_body = false;
   };
   AttemptOutcome Attempt(
-      std::string_view name, Isolation isolation,
+      std::string_view name, Isolation isolation, absl::Time deadline,
       const std::function<absl::Status(pqxx::transaction_base&)>& body);
 
   const PoolOptions options_;
@@ -142,7 +149,7 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& result) {
 
 template <typename Fn>
 auto ConnectionPool::RunTransaction(std::string_view name, Fn&& fn,
-                                    Isolation isolation)
+                                    Isolation isolation, absl::Time deadline)
     -> std::invoke_result_t<Fn, pqxx::transaction_base&> {
   using Result = std::invoke_result_t<Fn, pqxx::transaction_base&>;
   const RetryPolicy policy;
@@ -151,10 +158,11 @@ auto ConnectionPool::RunTransaction(std::string_view name, Fn&& fn,
   for (int attempt = 0; attempt < policy.max_attempts; ++attempt) {
     if (attempt > 0) SleepBeforeRetry(policy, attempt);
     result.reset();
-    outcome = Attempt(name, isolation, [&](pqxx::transaction_base& tx) {
-      result.emplace(fn(tx));
-      return StatusOf(*result);
-    });
+    outcome =
+        Attempt(name, isolation, deadline, [&](pqxx::transaction_base& tx) {
+          result.emplace(fn(tx));
+          return StatusOf(*result);
+        });
     if (outcome.status.ok() || outcome.from_body) return std::move(*result);
     if (outcome.status.code() != absl::StatusCode::kAborted &&
         outcome.status.code() != absl::StatusCode::kUnavailable) {

@@ -70,7 +70,7 @@ absl::StatusOr<std::vector<Row>> ReadPage(db::ConnectionPool* pool,
         for (const auto& row : result) rows.push_back(convert(row));
         return rows;
       },
-      db::Isolation::kRepeatableReadReadOnly);
+      db::Isolation::kRepeatableReadReadOnly, deadline);
 }
 
 }  // namespace
