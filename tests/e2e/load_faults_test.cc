@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -30,6 +32,7 @@
 #include "common/time/pg_time.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/deployment.h"
 #include "tests/support/scenario.h"
@@ -1095,6 +1098,171 @@ TEST_F(LoadFaultsTest, QueryDeadlineCountsTheWaitForAConnection) {
   EXPECT_EQ(overview->events(), 10);
   EXPECT_TRUE(deployment_->query_process().running());
   EXPECT_EQ(deployment_->query_process().pid(), query_pid);
+}
+
+// A PostgreSQL backend stopped with SIGSTOP until Continue() or
+// destruction, so a failing test never leaves one stopped (the database
+// could not be dropped).
+class StoppedBackend {
+ public:
+  explicit StoppedBackend(pid_t pid) : pid_(pid) {
+    if (kill(pid_, SIGSTOP) != 0) error_ = std::strerror(errno);
+  }
+  ~StoppedBackend() { Continue(); }
+  // Empty if the backend is stopped.
+  const std::string& error() const { return error_; }
+  void Continue() {
+    if (pid_ != 0 && error_.empty()) kill(pid_, SIGCONT);
+    pid_ = 0;
+  }
+
+ private:
+  pid_t pid_;
+  std::string error_;
+};
+
+// A reducing replica's own pool exhausted. A reduce-only reducer with a
+// pool of one connection (--db_pool_size=1) whose connection is lent to its
+// health check and never comes back: the test stops (SIGSTOP) the
+// PostgreSQL backend behind it while the worker is idle, so the next check
+// hangs holding it. RandomTraffic is ingested meanwhile (ingest has its own
+// pool); every pass waits the pool's acquire timeout (5 s) and is refused
+// RESOURCE_EXHAUSTED. None of that may be charged to an event. Once the
+// backend continues, the same process reduces the backlog exactly and its
+// health is SERVING again.
+TEST_F(LoadFaultsTest, ExhaustedPoolOfAReducingReplicaChargesNoEvent) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartServices({"--db_pool_size=1", "--key_cache_ttl=10m"}));
+  const absl::Time base = FloorHour(absl::Now()) - absl::Hours(8);
+  const absl::Time end = base + absl::Hours(8);
+  // Warm-up: keys cached, the query reducer's only connection open (so any
+  // later backend of reducer-service is the replica's).
+  std::vector<ScenarioEvent> events;
+  for (int i = 0; i < 10; ++i) {
+    ScenarioEvent& e = events.emplace_back();
+    e.event_id = absl::StrCat("warm-", i);
+    e.at = base + absl::Seconds(i);
+    e.visitor_id = "v-warm";
+    e.session_id = "s-warm";
+    e.path = "/load";
+  }
+  ASSERT_TRUE(
+      deployment_->IngestAll(site_.write_key(), ToRequests(events, 10)).ok());
+  ASSERT_TRUE(
+      deployment_->Overview(site_.read_key(), site_id(), base, end).ok());
+  const int64_t replica_started_us = db_->QueryInt(
+      "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint");
+  const int health_port = FreePort();
+  absl::StatusOr<int> reducer = deployment_->StartReducer(
+      {"--serve_queries=false", "--batch_size=200", "--poll_interval=60s",
+       "--retention_interval=1h", "--health_check_interval=200ms",
+       absl::StrCat("--health_port=", health_port)});
+  ASSERT_TRUE(reducer.ok()) << reducer.status();
+  ServiceProcess& replica = deployment_->reducer(*reducer);
+  const pid_t replica_pid = replica.pid();
+  ASSERT_TRUE(replica.WaitForPort(health_port, absl::Seconds(10)).ok());
+  using HealthStatus = grpc::health::v1::HealthCheckResponse;
+  auto health = [&] {
+    auto stub = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port),
+                            grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service("analytics.reducer");
+    HealthStatus response;
+    if (!stub->Check(&context, request, &response).ok()) {
+      return HealthStatus::UNKNOWN;
+    }
+    return response.status();
+  };
+  ASSERT_TRUE(deployment_
+                  ->WaitUntilReduced(site_.read_key(), site_id(), base, end,
+                                     absl::Seconds(60))
+                  .ok());
+  EXPECT_TRUE(WaitFor([&] { return health() == HealthStatus::SERVING; },
+                      absl::Seconds(10)));
+  // The worker has gone back to its 60 s poll after the warm-up pass; only
+  // the health check (every 200 ms) uses the connection now.
+  absl::SleepFor(absl::Milliseconds(500));
+  const std::string kReplicaBackend =
+      "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND "
+      "application_name = 'reducer-service' AND "
+      "backend_start > to_timestamp($2 / 1e6)";
+  ASSERT_EQ(db_->Query(kReplicaBackend, db_->name(), replica_started_us).size(),
+            1u)
+      << "the replica's pool of one has one connection";
+  const pid_t backend = static_cast<pid_t>(
+      db_->QueryInt(kReplicaBackend, db_->name(), replica_started_us));
+
+  // 1. The connection stuck: the next health check takes it and hangs.
+  StoppedBackend stopped(backend);
+  ASSERT_EQ(stopped.error(), "") << "cannot stop backend " << backend;
+  EXPECT_TRUE(WaitFor([&] { return health() == HealthStatus::NOT_SERVING; },
+                      absl::Seconds(10)))
+      << "the replica's health check still succeeds";
+
+  // 2. A backlog arrives; every pass is refused a connection.
+  const std::vector<ScenarioEvent> backlog = RandomTraffic(
+      base + absl::Minutes(30), absl::Hours(7), 300, kSessionTimeout,
+      /*seed=*/71);
+  ASSERT_TRUE(
+      deployment_->IngestAll(site_.write_key(), ToRequests(backlog, 200)).ok());
+  const int64_t sent = static_cast<int64_t>(backlog.size());
+  ASSERT_GT(sent, 1000);
+  events.insert(events.end(), backlog.begin(), backlog.end());
+  const std::string kRefused =
+      "reduction pass failed (RESOURCE_EXHAUSTED: all 1 database connections "
+      "are busy)";
+  auto refused_passes = [&] {
+    const std::string log = replica.LogTail(1 << 20);
+    int n = 0;
+    for (size_t at = log.find(kRefused); at != std::string::npos;
+         at = log.find(kRefused, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  int64_t charged = 0;
+  int64_t queued_min = sent + 1;
+  const bool refused = WaitFor(
+      [&] {
+        // Sampled all along: nothing reduced, nothing charged.
+        charged = std::max(
+            charged, db_->QueryInt("SELECT count(*) FROM event_queue WHERE "
+                                   "attempts > 0 OR state <> 'pending'"));
+        queued_min = std::min(
+            queued_min, db_->QueryInt("SELECT count(*) FROM event_queue"));
+        return refused_passes() >= 2;
+      },
+      absl::Seconds(30));
+  EXPECT_TRUE(refused) << "passes were not refused a connection:\n"
+                       << replica.LogTail();
+  std::cerr << sent << " events queued, " << refused_passes()
+            << " passes refused a connection\n";
+  EXPECT_EQ(charged, 0) << "a pass without a connection was charged";
+  EXPECT_EQ(queued_min, sent);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM event_queue WHERE "
+                          "attempts > 0 OR state <> 'pending'"),
+            0);
+  EXPECT_EQ(health(), HealthStatus::NOT_SERVING);
+  EXPECT_TRUE(replica.running());
+
+  // 3. The connection comes back: the same process drains the backlog.
+  stopped.Continue();
+  absl::StatusOr<v1::Overview> overview = deployment_->WaitUntilReduced(
+      site_.read_key(), site_id(), base, end, absl::Seconds(60));
+  ASSERT_TRUE(overview.ok()) << overview.status() << "\n" << replica.LogTail();
+  ExpectOverviewMatches(Recount(events, base, end, kSessionTimeout), *overview);
+  EXPECT_EQ(overview->events(), sent + 10);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM event_queue"), 0);
+  EXPECT_TRUE(WaitFor([&] { return health() == HealthStatus::SERVING; },
+                      absl::Seconds(10)))
+      << "the replica's health did not recover";
+  // No pass was taken for one that failed because of its events.
+  EXPECT_FALSE(absl::StrContains(replica.LogTail(1 << 20), "isolating"));
+  EXPECT_TRUE(replica.running());
+  EXPECT_EQ(replica.pid(), replica_pid);
 }
 
 // Hostile batches: 500 events (--max_events_per_request), every one
