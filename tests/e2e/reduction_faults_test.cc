@@ -2,15 +2,24 @@
 // among ten thousand good ones costs exactly max-attempts tries with growing
 // gaps and then rests as a dead letter without burning CPU; three replicas
 // drain a 100k-event backlog while a supervisor SIGKILLs one at random
-// instants, and afterwards the rollups equal a recomputation from raw events.
+// instants, and afterwards the rollups equal a recomputation from raw events;
+// the same supervisor kills replicas while clients are still ingesting, and
+// ingest neither notices nor loses or doubles an event.
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <functional>
+#include <iostream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "common/time/pg_time.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/deployment.h"
 #include "tests/support/scenario.h"
@@ -41,6 +50,42 @@ absl::Duration CpuTime(pid_t pid) {
                        sysconf(_SC_CLK_TCK));
 }
 
+// grpc.health.v1 status of `service` ("" = the server as a whole) on
+// 127.0.0.1:`port`; UNKNOWN when the call itself fails.
+grpc::health::v1::HealthCheckResponse::ServingStatus Health(
+    int port, const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  if (!stub->Check(&context, request, &response).ok()) {
+    return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  }
+  return response.status();
+}
+
+// The events as Ingest requests of `min_size` to `max_size` events each
+// (sizes drawn from `rng`), in order: uneven batches, so that transactions
+// of different lengths meet the reducers.
+std::vector<v1::IngestRequest> RandomBatches(
+    const std::vector<ScenarioEvent>& events, int min_size, int max_size,
+    std::mt19937* rng) {
+  std::vector<v1::IngestRequest> requests;
+  int room = 0;
+  for (const ScenarioEvent& event : events) {
+    if (room == 0) {
+      requests.emplace_back();
+      room = std::uniform_int_distribution<int>(min_size, max_size)(*rng);
+    }
+    *requests.back().add_events() = ToProto(event);
+    --room;
+  }
+  return requests;
+}
+
 class ReductionFaultsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,6 +113,55 @@ class ReductionFaultsTest : public ::testing::Test {
                     .ListFailedEvents(context.get(), request, &response)
                     .ok());
     return {response.events().begin(), response.events().end()};
+  }
+
+  int64_t Queued() { return db_->QueryInt("SELECT count(*) FROM event_queue"); }
+
+  // Arguments of a reduce-only replica, as deployed beside query-only ones.
+  static std::vector<std::string> ReplicaArgs() {
+    return {"--batch_size=300", "--poll_interval=200ms",
+            "--serve_queries=false"};
+  }
+
+  // Starts `count` replicas; their indexes for Deployment::reducer() go to
+  // `replicas`.
+  void StartReplicas(int count, std::vector<int>* replicas) {
+    for (int i = 0; i < count; ++i) {
+      absl::StatusOr<int> r = deployment_->StartReducer(ReplicaArgs());
+      ASSERT_TRUE(r.ok()) << r.status();
+      replicas->push_back(*r);
+    }
+  }
+
+  // The supervisor: sleeps a random 200-1,200 ms; stops if `done()` or once
+  // `limit` has passed; else calls `before_kill` (if any), SIGKILLs one of
+  // `replicas` at random, expects it to die of that signal, counts it in
+  // `kills` and starts a new replica in its place. `kills` is atomic so that
+  // other threads may wait for it.
+  void KillReplicasAtRandom(std::mt19937* rng, absl::Duration limit,
+                            const std::function<bool()>& done,
+                            const std::function<void()>& before_kill,
+                            std::vector<int>* replicas,
+                            std::atomic<int>* kills) {
+    const absl::Time give_up = absl::Now() + limit;
+    while (absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(
+          std::uniform_int_distribution<int>(200, 1200)(*rng)));
+      if (done()) break;
+      if (before_kill) before_kill();
+      const int victim = std::uniform_int_distribution<int>(
+          0, static_cast<int>(replicas->size()) - 1)(*rng);
+      ServiceProcess& process = deployment_->reducer((*replicas)[victim]);
+      process.Signal(SIGKILL);
+      absl::StatusOr<int> exit = process.Wait(absl::Seconds(10));
+      ASSERT_TRUE(exit.ok()) << exit.status();
+      ASSERT_EQ(*exit, 128 + SIGKILL);
+      ++*kills;
+      absl::StatusOr<int> replacement =
+          deployment_->StartReducer(ReplicaArgs());
+      ASSERT_TRUE(replacement.ok()) << replacement.status();
+      (*replicas)[victim] = *replacement;
+    }
   }
 
   std::unique_ptr<TestDatabase> db_;
@@ -186,36 +280,16 @@ TEST_F(ReductionFaultsTest, ThreeReducersKilledAtRandomLeaveExactRollups) {
   ASSERT_EQ(db_->QueryInt("SELECT count(*) FROM event_queue"),
             static_cast<int64_t>(events.size()));
 
-  // Reduce-only replicas, as deployed beside query-only ones.
-  const std::vector<std::string> replica_args = {
-      "--batch_size=300", "--poll_interval=200ms", "--serve_queries=false"};
   std::vector<int> replicas;
-  for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<int> r = deployment_->StartReducer(replica_args);
-    ASSERT_TRUE(r.ok()) << r.status();
-    replicas.push_back(*r);
-  }
-  // The supervisor: kill one replica at a random instant, start a new one.
-  int kills_mid_work = 0;
-  const absl::Time give_up = absl::Now() + absl::Minutes(10);
-  while (absl::Now() < give_up) {
-    absl::SleepFor(
-        absl::Milliseconds(std::uniform_int_distribution<int>(200, 1200)(rng)));
-    const int64_t pending = db_->QueryInt("SELECT count(*) FROM event_queue");
-    if (pending == 0) break;
-    const int victim = std::uniform_int_distribution<int>(0, 2)(rng);
-    ServiceProcess& process = deployment_->reducer(replicas[victim]);
-    process.Signal(SIGKILL);
-    absl::StatusOr<int> exit = process.Wait(absl::Seconds(10));
-    ASSERT_TRUE(exit.ok());
-    ASSERT_EQ(*exit, 128 + SIGKILL);
-    ++kills_mid_work;
-    absl::StatusOr<int> replacement = deployment_->StartReducer(replica_args);
-    ASSERT_TRUE(replacement.ok()) << replacement.status();
-    replicas[victim] = *replacement;
-  }
-  EXPECT_GE(kills_mid_work, 3) << "the backlog drained before the supervisor "
-                                  "got to work; the test proved little";
+  ASSERT_NO_FATAL_FAILURE(StartReplicas(3, &replicas));
+  // Every kill comes after a look at a non-empty queue: mid-work.
+  std::atomic<int> kills_mid_work{0};
+  ASSERT_NO_FATAL_FAILURE(KillReplicasAtRandom(
+      &rng, absl::Minutes(10), [&] { return Queued() == 0; }, nullptr,
+      &replicas, &kills_mid_work));
+  EXPECT_GE(kills_mid_work.load(), 3)
+      << "the backlog drained before the supervisor "
+         "got to work; the test proved little";
 
   absl::StatusOr<v1::Overview> overview = deployment_->WaitUntilReduced(
       site_.read_key(), site_id(), start, start + span, absl::Minutes(5));
@@ -230,6 +304,175 @@ TEST_F(ReductionFaultsTest, ThreeReducersKilledAtRandomLeaveExactRollups) {
   ASSERT_TRUE(check.ok()) << check.status();
   EXPECT_EQ(check->rows_different(), 0);
   EXPECT_GT(check->rows_checked(), 300);
+}
+
+// Reduction and ingest at once: 2 clients send RandomTraffic in uneven
+// batches of 100-500, pausing between them, while the supervisor SIGKILLs
+// one of 3 reduce-only replicas at random instants and replaces it. The
+// clients hold their last batches until the supervisor has killed
+// kKillsWhileSending replicas, so that many kills land while ingest still
+// writes however fast the machine is. The replicas share no state with
+// ingest but the database: ingest must not notice the kills, and the
+// reduction must end exactly where an undisturbed one would.
+TEST_F(ReductionFaultsTest, ReducersKilledWhileIngestWritesLeaveExactRollups) {
+  constexpr int kClients = 2;
+  constexpr int kKillsWhileSending = 4;
+  constexpr absl::Duration kPause = absl::Milliseconds(150);
+  const pid_t ingest_pid = deployment_->ingest_process().pid();
+  const pid_t query_pid = deployment_->query_process().pid();
+
+  const absl::Time start = FloorHour(absl::Now()) - absl::Hours(26);
+  const absl::Duration span = absl::Hours(24);
+  std::vector<ScenarioEvent> events =
+      RandomTraffic(start, span, 2000, kSessionTimeout, /*seed=*/53);
+  std::mt19937 shuffle(59);
+  std::shuffle(events.begin(), events.end(), shuffle);
+  const std::vector<v1::IngestRequest> requests =
+      RandomBatches(events, 100, 500, &shuffle);
+  const int64_t sent = static_cast<int64_t>(events.size());
+  ASSERT_GT(sent, 10000);
+  ASSERT_GT(requests.size(), 20u);
+
+  std::vector<int> replicas;
+  ASSERT_NO_FATAL_FAILURE(StartReplicas(3, &replicas));
+
+  // What happened to each batch; written only by the client that sent it.
+  struct Outcome {
+    std::vector<grpc::Status> failures;
+    bool acknowledged = false;
+    v1::IngestResponse response;
+  };
+  std::vector<Outcome> outcomes(requests.size());
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> acknowledged{0};
+  std::atomic<int> kills{0};
+  std::atomic<bool> abandon{false};
+  const absl::Time load_started = absl::Now();
+  std::vector<absl::Time> client_done(kClients);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = v1::IngestService::NewStub(grpc::CreateChannel(
+          absl::StrCat("127.0.0.1:", deployment_->ingest_port()),
+          grpc::InsecureChannelCredentials()));
+      while (!abandon) {
+        const size_t i = next++;
+        if (i >= requests.size()) break;
+        if (i + kClients >= requests.size()) {
+          // A last batch: wait for the kills (bounded, in case the
+          // supervisor failed; the count is asserted below).
+          const absl::Time gate = absl::Now() + absl::Seconds(60);
+          while (!abandon && kills < kKillsWhileSending && absl::Now() < gate) {
+            absl::SleepFor(absl::Milliseconds(20));
+          }
+        }
+        Outcome& outcome = outcomes[i];
+        const absl::Time give_up = absl::Now() + absl::Seconds(60);
+        while (!abandon && absl::Now() < give_up) {
+          auto context = AuthorizedContext(site_.write_key());
+          context->set_deadline(
+              absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+          grpc::Status status =
+              stub->Ingest(context.get(), requests[i], &outcome.response);
+          if (status.ok()) {
+            outcome.acknowledged = true;
+            ++acknowledged;
+            break;
+          }
+          // Resent with the same event ids, so a lost answer costs nothing.
+          outcome.failures.push_back(status);
+          outcome.response.Clear();
+          absl::SleepFor(absl::Milliseconds(20));
+        }
+        absl::SleepFor(kPause);
+      }
+      client_done[c] = absl::Now();
+    });
+  }
+
+  // The supervisor runs until every batch is acknowledged and reduced. At
+  // each kill it notes whether ingest is still sending, whether work is
+  // queued, and how many queue entries carry a failed attempt (a kill must
+  // never charge one).
+  std::mt19937 rng(61);
+  int kills_while_sending = 0, kills_with_work_queued = 0;
+  int64_t charged = 0;
+  KillReplicasAtRandom(
+      &rng, absl::Seconds(90),
+      [&] { return acknowledged == requests.size() && Queued() == 0; },
+      [&] {
+        if (acknowledged < requests.size()) ++kills_while_sending;
+        if (Queued() > 0) ++kills_with_work_queued;
+        charged = std::max(
+            charged, db_->QueryInt("SELECT count(*) FROM event_queue "
+                                   "WHERE attempts > 0 OR state <> 'pending'"));
+      },
+      &replicas, &kills);
+  if (HasFatalFailure()) abandon = true;
+  for (std::thread& t : clients) t.join();
+  ASSERT_FALSE(HasFatalFailure());
+  std::cerr << requests.size() << " batches (" << sent << " events) sent in "
+            << *std::max_element(client_done.begin(), client_done.end()) -
+                   load_started
+            << ", reduced in " << absl::Now() - load_started << "; "
+            << kills.load() << " kills, " << kills_while_sending
+            << " while ingest was sending, " << kills_with_work_queued
+            << " with events queued\n";
+  EXPECT_GE(kills_while_sending, kKillsWhileSending);
+  EXPECT_EQ(charged, 0);
+
+  // Ingest did not notice: every batch acknowledged at the first attempt,
+  // every event in it accepted.
+  int failed_attempts = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Outcome& o = outcomes[i];
+    ASSERT_TRUE(o.acknowledged)
+        << "batch " << i << " never acknowledged; last error: "
+        << (o.failures.empty() ? "" : o.failures.back().error_message());
+    failed_attempts += static_cast<int>(o.failures.size());
+    EXPECT_EQ(o.response.rejected_size(), 0) << "batch " << i;
+    EXPECT_EQ(o.response.accepted(), requests[i].events_size())
+        << "batch " << i;
+    EXPECT_EQ(o.response.duplicates(), 0) << "batch " << i;
+  }
+  EXPECT_EQ(failed_attempts, 0);
+  EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM events WHERE site_id = $1",
+                          site_id()),
+            sent);
+  EXPECT_EQ(db_->QueryInt("SELECT count(DISTINCT client_event_id) FROM events "
+                          "WHERE site_id = $1",
+                          site_id()),
+            sent);
+
+  // Reduced exactly once: nothing queued, retrying or dead, totals exact.
+  absl::StatusOr<v1::Overview> overview = deployment_->WaitUntilReduced(
+      site_.read_key(), site_id(), start, start + span, absl::Seconds(60));
+  ASSERT_TRUE(overview.ok()) << overview.status();
+  EXPECT_EQ(Queued(), 0);
+  EXPECT_TRUE(Failed().empty());
+  EXPECT_EQ(overview->events(), sent);
+  ExpectOverviewMatches(Recount(events, start, start + span, kSessionTimeout),
+                        *overview);
+  absl::StatusOr<v1::RollupCheckResponse> check =
+      deployment_->VerifyRollups(site_id(), start, start + span);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_GT(check->rows_checked(), 0);
+  EXPECT_EQ(check->rows_different(), 0);
+
+  // The services that were not killed serve on, as the processes they were.
+  using Status = grpc::health::v1::HealthCheckResponse;
+  const int ingest_port = deployment_->ingest_port();
+  const int query_port = deployment_->query_port();
+  EXPECT_EQ(Health(ingest_port, ""), Status::SERVING);
+  EXPECT_EQ(Health(ingest_port, v1::IngestService::service_full_name()),
+            Status::SERVING);
+  EXPECT_EQ(Health(query_port, ""), Status::SERVING);
+  EXPECT_EQ(Health(query_port, v1::QueryService::service_full_name()),
+            Status::SERVING);
+  EXPECT_TRUE(deployment_->ingest_process().running());
+  EXPECT_EQ(deployment_->ingest_process().pid(), ingest_pid);
+  EXPECT_TRUE(deployment_->query_process().running());
+  EXPECT_EQ(deployment_->query_process().pid(), query_pid);
 }
 
 }  // namespace
