@@ -16,6 +16,7 @@
 #include "common/time/clock.h"
 #include "ingest-service/src/admin_service.h"
 #include "ingest-service/src/event_repository.h"
+#include "ingest-service/src/event_validation.h"
 #include "ingest-service/src/ingest_service.h"
 #include "ingest-service/src/site_rate_limit.h"
 #include "spdlog/spdlog.h"
@@ -26,8 +27,11 @@ ABSL_FLAG(int, max_events_per_request, 500, "Most events one Ingest may carry");
 ABSL_FLAG(int, ingest_committers, 4,
           "Group commit: transactions storing events at once; concurrent "
           "Ingest calls beyond them wait and share the next one");
-ABSL_FLAG(int, max_request_bytes, 1 << 20,
-          "Largest Ingest request in bytes (serialized)");
+ABSL_FLAG(int, max_request_bytes,
+          static_cast<int>(analytics::ingest::kDefaultMaxRequestBytes),
+          "Largest request in bytes (serialized). gRPC refuses a larger one "
+          "with RESOURCE_EXHAUSTED before it is parsed; this applies to "
+          "AdminService calls on the same port too");
 ABSL_FLAG(double, site_rate_limit, 0,
           "Sustained Ingest events per second each site may send (token "
           "bucket per site; 0: no limit). Over it Ingest answers "
@@ -88,6 +92,12 @@ int Main(int argc, char** argv) {
     spdlog::critical("{}", rate_limit.status().ToString());
     return 2;
   }
+  // Not 0 or less: gRPC takes a negative receive limit as "no limit".
+  const int max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  if (max_request_bytes <= 0) {
+    spdlog::critical("--max_request_bytes must be positive");
+    return 2;
+  }
 
   std::vector<db::Statement> statements = SiteRepository::Statements();
   for (const auto& list :
@@ -109,7 +119,7 @@ int Main(int argc, char** argv) {
   EventRepository events(&pool, group_commit);
   IngestLimits limits;
   limits.max_events_per_request = absl::GetFlag(FLAGS_max_events_per_request);
-  limits.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  limits.max_request_bytes = static_cast<size_t>(max_request_bytes);
   SiteRateLimiter rate_limiter(*rate_limit, &Clock::Real());
   Metrics metrics;
   ExportPoolMetrics(&pool, &metrics);
@@ -128,6 +138,9 @@ int Main(int argc, char** argv) {
   absl::Status served = RunServer(
       ServerOptions{
           .listen_address = absl::GetFlag(FLAGS_listen),
+          // The limit Ingest validates, applied before parsing: a request
+          // between it and gRPC's default is never read into a message.
+          .max_receive_message_bytes = max_request_bytes,
           .shutdown_grace = config->shutdown_grace,
           .tls = config->tls,
           .metrics = &metrics,

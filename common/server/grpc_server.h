@@ -21,8 +21,9 @@ namespace analytics {
 
 struct ServerOptions {
   std::string listen_address;
-  // Largest request accepted by the transport; services enforce their own,
-  // smaller, limits with a clear message.
+  // Largest request accepted by the transport: a larger one is refused with
+  // RESOURCE_EXHAUSTED before it is parsed, for every service of the server.
+  // ingest-service sets its --max_request_bytes here.
   int max_receive_message_bytes = 8 << 20;
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Not enabled: plaintext.

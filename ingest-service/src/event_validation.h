@@ -16,9 +16,14 @@
 
 namespace analytics::ingest {
 
+// Default of --max_request_bytes. ingest-service gives the same value to
+// gRPC as its receive limit, so a larger request is refused before it is
+// parsed; ValidateRequestShape checks it again on the parsed request.
+inline constexpr size_t kDefaultMaxRequestBytes = size_t{1} << 20;
+
 struct IngestLimits {
   int max_events_per_request = 500;
-  size_t max_request_bytes = 1 << 20;
+  size_t max_request_bytes = kDefaultMaxRequestBytes;
   size_t max_id_bytes = 200;  // event_id, visitor_id, session_id, user_id
   size_t max_name_bytes = 200;
   size_t max_text_bytes = 2048;  // path, title, referrer, context fields

@@ -1266,9 +1266,10 @@ TEST_F(LoadFaultsTest, ExhaustedPoolOfAReducingReplicaChargesNoEvent) {
 }
 
 // Hostile batches: 500 events (--max_events_per_request), every one
-// malformed in one of 19 ways; a 2 MB request (over --max_request_bytes,
-// under the transport limit); a 9.5 MB request (over gRPC's 8 MiB receive
-// limit). Nothing is stored, and ingest-service serves on.
+// malformed in one of 19 ways; requests of 2 MB, 9.5 MB and 1 MiB + 1 byte
+// (over --max_request_bytes, which is also gRPC's receive limit). Nothing of
+// them is stored, a request of exactly 1 MiB gets its per-event answer, and
+// ingest-service serves on.
 TEST_F(LoadFaultsTest, HostileBatchesStoreNothingAndIngestServesOn) {
   ASSERT_NO_FATAL_FAILURE(StartServices());
   const pid_t ingest_pid = deployment_->ingest_process().pid();
@@ -1361,8 +1362,23 @@ TEST_F(LoadFaultsTest, HostileBatchesStoreNothingAndIngestServesOn) {
             "properties has 33 entries; the limit is 32");
   EXPECT_EQ(StoredEvents(), 0);
 
-  // Over --max_request_bytes (1 MiB) but within the transport limit: the
-  // service refuses it, naming the size it parsed and the limit.
+  // Over --max_request_bytes (1 MiB): gRPC refuses each before it is parsed
+  // (RESOURCE_EXHAUSTED, its own message with the received size), so
+  // Ingest's check on the parsed request ("request is N bytes; ...") never
+  // runs. 2 MB lies between the 1 MiB limit and gRPC's default of 8 MiB;
+  // 9.5 MB is over both.
+  const auto expect_refused_before_parsing = [&](const v1::IngestRequest& r) {
+    v1::IngestResponse refused;
+    const grpc::Status s = Ingest(r, &refused);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << s.error_message();
+    EXPECT_TRUE(absl::StrContains(
+        s.error_message(),
+        absl::StrCat("larger than max (", r.ByteSizeLong(), " vs. 1048576)")))
+        << s.error_message();
+    EXPECT_FALSE(absl::StrContains(s.error_message(), "request is"))
+        << s.error_message();
+  };
   v1::IngestRequest large;
   for (int i = 0; i < 500; ++i) {
     v1::Event& e = *large.add_events();
@@ -1374,13 +1390,9 @@ TEST_F(LoadFaultsTest, HostileBatchesStoreNothingAndIngestServesOn) {
     e.set_title(std::string(2048, 't'));
   }
   ASSERT_GT(large.ByteSizeLong(), size_t{2000000});
-  status = Ingest(large, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(status.error_message(),
-            absl::StrCat("request is ", large.ByteSizeLong(),
-                         " bytes; the limit is 1048576 bytes"));
+  ASSERT_LT(large.ByteSizeLong(), size_t{8} << 20);
+  expect_refused_before_parsing(large);
 
-  // Over the transport's 8 MiB: refused by gRPC before it is parsed.
   v1::IngestRequest huge;
   for (int i = 0; i < 500; ++i) {
     v1::Event& e = *huge.add_events();
@@ -1391,21 +1403,73 @@ TEST_F(LoadFaultsTest, HostileBatchesStoreNothingAndIngestServesOn) {
     e.set_title(std::string(19000, 't'));
   }
   ASSERT_GT(huge.ByteSizeLong(), size_t{8} << 20);
-  status = Ingest(huge, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
-      << status.error_message();
-  EXPECT_TRUE(absl::StrContains(status.error_message(), "8388608"))
-      << status.error_message();
-  std::cerr << "over the transport limit: " << status.error_message() << "\n";
+  expect_refused_before_parsing(huge);
+
+  // At the limit, to the byte: valid pageviews (path 2,048 bytes, title
+  // 1,000) while a whole one more still leaves room, then one whose path and
+  // title take up the rest exactly. The first event has a 201-byte
+  // visitor_id, so the answer is per event: 1 rejected, the rest accepted.
+  constexpr size_t kLimit = size_t{1} << 20;
+  v1::IngestRequest at_limit;
+  const auto add_pageview = [&](size_t path_bytes, size_t title_bytes) {
+    v1::Event& e = *at_limit.add_events();
+    e.set_event_id(absl::StrCat("limit-", at_limit.events_size() - 1));
+    e.set_type(v1::PAGEVIEW);
+    e.set_visitor_id("v");
+    e.set_session_id("s");
+    e.set_path("/" + std::string(path_bytes - 1, 'p'));
+    e.set_title(std::string(title_bytes, 't'));
+    *e.mutable_occurred_at() = Proto(now - absl::Minutes(1));
+    return &e;
+  };
+  add_pageview(2048, 1000)->set_visitor_id(std::string(201, 'v'));
+  const size_t whole = at_limit.ByteSizeLong();
+  // Leaves 500 bytes to a whole one more: room that a path of up to 2,048
+  // bytes and a title of up to 2,047 can fill.
+  while (kLimit - at_limit.ByteSizeLong() >= whole + 500) {
+    add_pageview(2048, 1000);
+  }
+  v1::Event* last = add_pageview(1, 0);
+  for (int step = 0; step < 4 && at_limit.ByteSizeLong() != kLimit; ++step) {
+    // The text that fills the rest (a length prefix may grow meanwhile,
+    // hence the steps), in the path first.
+    const int64_t text = static_cast<int64_t>(last->path().size() +
+                                              last->title().size() + kLimit) -
+                         static_cast<int64_t>(at_limit.ByteSizeLong());
+    ASSERT_GE(text, 1);
+    const int64_t path = std::min<int64_t>(text, 2048);
+    last->set_path("/" + std::string(path - 1, 'p'));
+    last->set_title(std::string(text - path, 't'));
+  }
+  ASSERT_EQ(at_limit.ByteSizeLong(), kLimit);
+  ASSERT_LE(last->title().size(), size_t{2048});
+  ASSERT_LE(at_limit.events_size(), 500);
+  const int at_limit_events = at_limit.events_size();
+
+  // One byte more (in the first event's visitor_id, whose length prefix
+  // stays 2 bytes): refused before parsing like the others.
+  v1::IngestRequest over_by_one = at_limit;
+  over_by_one.mutable_events(0)->mutable_visitor_id()->push_back('v');
+  ASSERT_EQ(over_by_one.ByteSizeLong(), kLimit + 1);
+  expect_refused_before_parsing(over_by_one);
   EXPECT_EQ(StoredEvents(), 0);
   EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM event_queue"), 0);
+
+  status = Ingest(at_limit, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.accepted(), at_limit_events - 1);
+  EXPECT_EQ(response.duplicates(), 0);
+  ASSERT_EQ(response.rejected_size(), 1);
+  EXPECT_EQ(response.rejected(0).index(), 0);
+  EXPECT_EQ(response.rejected(0).field(), "visitor_id");
+  EXPECT_EQ(StoredEvents(), at_limit_events - 1);
 
   // ingest-service serves on, in the same process.
   v1::IngestResponse fine;
   ASSERT_TRUE(
       Ingest(Pageviews("fine-", 5, now - absl::Minutes(1)), &fine).ok());
   EXPECT_EQ(fine.accepted(), 5);
-  EXPECT_EQ(StoredEvents(), 5);
+  EXPECT_EQ(StoredEvents(), at_limit_events - 1 + 5);
   EXPECT_TRUE(deployment_->ingest_process().running());
   EXPECT_EQ(deployment_->ingest_process().pid(), ingest_pid);
 }
