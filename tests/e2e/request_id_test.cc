@@ -113,9 +113,24 @@ TEST_F(RequestIdTest, CallersIdIsEchoedAndOnEveryLineOfItsRequest) {
   ASSERT_EQ(listening.size(), 1u) << Log();
   EXPECT_THAT(listening[0], Not(HasSubstr("request_id")));
 
+  // Keys issued by rotation: not in the log either.
+  v1::RotateKeyRequest rotate;
+  rotate.set_site_id(site.site().site_id());
+  v1::RotateKeyResponse new_write;
+  v1::RotateKeyResponse new_read;
+  auto rotate_write = AuthorizedContext(kAdminToken);
+  ASSERT_TRUE(
+      admin_->RotateWriteKey(rotate_write.get(), rotate, &new_write).ok());
+  auto rotate_read = AuthorizedContext(kAdminToken);
+  ASSERT_TRUE(admin_->RotateReadKey(rotate_read.get(), rotate, &new_read).ok());
+  ASSERT_EQ(
+      LinesWith("rpc /analytics.v1.AdminService/RotateReadKey OK ").size(), 1u)
+      << Log();
+
   const std::string log = Log();
   for (const std::string& secret :
-       {std::string(kAdminToken), site.write_key(), site.read_key()}) {
+       {std::string(kAdminToken), site.write_key(), site.read_key(),
+        new_write.key(), new_read.key()}) {
     ASSERT_FALSE(secret.empty());
     EXPECT_THAT(log, Not(HasSubstr(secret)));
   }

@@ -6,9 +6,19 @@
 #include <signal.h>
 
 #include <atomic>
+#include <map>
+#include <pqxx/pqxx>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/auth/keys.h"
 #include "common/time/pg_time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -48,7 +58,10 @@ class ServicePairTest : public ::testing::Test {
 };
 
 TEST_F(ServicePairTest, FunnelThroughBothBinariesIsExact) {
-  absl::StatusOr<int> reducer = deployment_->StartReducer({});
+  // JSON log lines for the secrets check below, next to the text logs of
+  // ingest and the query process.
+  absl::StatusOr<int> reducer =
+      deployment_->StartReducer({"--log_format=json"});
   ASSERT_TRUE(reducer.ok()) << reducer.status();
   for (int port : {deployment_->ingest_port(), deployment_->query_port()}) {
     auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
@@ -103,13 +116,71 @@ TEST_F(ServicePairTest, FunnelThroughBothBinariesIsExact) {
                 .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 
+  // Keys issued by rotation, each used where keys are checked: the new
+  // write key on ingest (the funnel's first event again: a duplicate of the
+  // site's), the new and the old read key, the admin token and a made-up
+  // read key on the query process and on the JSON-logging reducer (which
+  // serves QueryService too).
+  v1::RotateKeyRequest rotate;
+  rotate.set_site_id(site_id);
+  rotate.mutable_grace_period()->set_seconds(3600);
+  v1::RotateKeyResponse new_write;
+  v1::RotateKeyResponse new_read;
+  auto rotate_write = AuthorizedContext(kAdminToken);
+  ASSERT_TRUE(deployment_->admin()
+                  .RotateWriteKey(rotate_write.get(), rotate, &new_write)
+                  .ok());
+  auto rotate_read = AuthorizedContext(kAdminToken);
+  ASSERT_TRUE(deployment_->admin()
+                  .RotateReadKey(rotate_read.get(), rotate, &new_read)
+                  .ok());
+  ASSERT_TRUE(absl::StartsWith(new_write.key(), "wk_")) << new_write.key();
+  ASSERT_TRUE(absl::StartsWith(new_read.key(), "rk_")) << new_read.key();
+  ASSERT_NE(new_write.key(), site->write_key());
+  ASSERT_NE(new_read.key(), site->read_key());
+  v1::IngestResponse again;
+  auto new_write_context = AuthorizedContext(new_write.key());
+  ASSERT_TRUE(deployment_->ingest()
+                  .Ingest(new_write_context.get(), one_event, &again)
+                  .ok());
+  EXPECT_EQ(again.accepted(), 0);
+  EXPECT_EQ(again.duplicates(), 1);
+  const std::string bogus_read = "rk_not-a-key-0123456789abcdef";
+  for (int port :
+       {deployment_->query_port(), deployment_->reducer_port(*reducer)}) {
+    auto query = v1::QueryService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    for (const std::string& key :
+         {new_read.key(), site->read_key(), std::string(kAdminToken)}) {
+      auto context = AuthorizedContext(key);
+      v1::Overview overview;
+      ASSERT_TRUE(
+          query
+              ->GetOverview(context.get(),
+                            OverviewRequest(site_id, h0, h0 + absl::Hours(2)),
+                            &overview)
+              .ok())
+          << "port " << port << ", key " << key.substr(0, 3);
+      EXPECT_EQ(overview.events(), 600);
+    }
+    auto context = AuthorizedContext(bogus_read);
+    v1::Overview overview;
+    EXPECT_EQ(
+        query
+            ->GetOverview(context.get(),
+                          OverviewRequest(site_id, h0, h0 + absl::Hours(2)),
+                          &overview)
+            .error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
+  }
+
   // Idle SIGTERM: clean exit.
   EXPECT_EQ(Terminate(deployment_->ingest_process(), absl::Seconds(15)), 0);
   EXPECT_EQ(Terminate(deployment_->reducer(*reducer), absl::Seconds(15)), 0);
   EXPECT_EQ(Terminate(deployment_->query_process(), absl::Seconds(15)), 0);
 
-  // No secret of the run in any log line of any process: keys issued,
-  // the key refused, the admin token.
+  // No secret of the run in any log line of any process: keys issued at
+  // creation and by rotation, the keys refused, the admin token.
   std::string logs;
   for (ServiceProcess* p :
        {&deployment_->ingest_process(), &deployment_->query_process(),
@@ -118,11 +189,161 @@ TEST_F(ServicePairTest, FunnelThroughBothBinariesIsExact) {
   }
   EXPECT_NE(logs.find("created site"), std::string::npos);
   EXPECT_NE(logs.find("UNAUTHENTICATED"), std::string::npos);  // access line
+  EXPECT_NE(logs.find("rpc /analytics.v1.AdminService/RotateWriteKey OK "),
+            std::string::npos);
+  EXPECT_NE(logs.find("rpc /analytics.v1.AdminService/RotateReadKey OK "),
+            std::string::npos);
+  // The reducer's log is JSON, and it logged the calls above: 3 answered
+  // and 1 refused GetOverview, each on one line that is one JSON object.
+  const std::string reducer_log =
+      deployment_->reducer(*reducer).LogTail(std::string::npos);
+  int ok_lines = 0;
+  int refused_lines = 0;
+  for (absl::string_view line : absl::StrSplit(reducer_log, '\n')) {
+    const bool ok = absl::StrContains(
+        line, "rpc /analytics.v1.QueryService/GetOverview OK ");
+    const bool refused = absl::StrContains(
+        line, "rpc /analytics.v1.QueryService/GetOverview UNAUTHENTICATED ");
+    if (!ok && !refused) continue;
+    ok_lines += ok;
+    refused_lines += refused;
+    EXPECT_TRUE(absl::StartsWith(line, "{") && absl::EndsWith(line, "}"))
+        << line;
+  }
+  EXPECT_EQ(ok_lines, 3) << reducer_log;
+  EXPECT_EQ(refused_lines, 1) << reducer_log;
   for (const std::string& secret :
-       {site->write_key(), site->read_key(), bogus, std::string(kAdminToken)}) {
+       {site->write_key(), site->read_key(), new_write.key(), new_read.key(),
+        bogus, bogus_read, std::string(kAdminToken)}) {
+    ASSERT_GT(secret.size(), 10u);
     EXPECT_EQ(logs.find(secret), std::string::npos)
         << "a secret is in a log: " << secret.substr(0, 4) << "...";
   }
+}
+
+// Where the bytes `needle_hex` (in hex) occur in the database: "table.column"
+// for every column of every table (partitions included, any type) whose
+// value holds them, bytea by its bytes, every other type by its text form.
+// `columns`, when set, receives how many columns there are of each type.
+std::set<std::string> ColumnsHolding(
+    TestDatabase& db, const std::string& needle_hex,
+    std::map<std::string, int>* columns = nullptr) {
+  pqxx::connection connection(db.url());
+  pqxx::nontransaction tx(connection);
+  const pqxx::result all = tx.exec(
+      "SELECT n.nspname, c.relname, a.attname, t.typname"
+      " FROM pg_attribute a"
+      " JOIN pg_class c ON c.oid = a.attrelid"
+      " JOIN pg_namespace n ON n.oid = c.relnamespace"
+      " JOIN pg_type t ON t.oid = a.atttypid"
+      " WHERE c.relkind IN ('r', 'm') AND a.attnum > 0"
+      " AND NOT a.attisdropped"
+      " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+      " AND n.nspname NOT LIKE 'pg_toast%'"
+      " ORDER BY 1, 2, 3");
+  std::set<std::string> holding;
+  for (const auto& row : all) {
+    const std::string table = tx.quote_name(row[0].as<std::string>()) + "." +
+                              tx.quote_name(row[1].as<std::string>());
+    const std::string column = tx.quote_name(row[2].as<std::string>());
+    const std::string type = row[3].as<std::string>();
+    if (columns != nullptr) ++(*columns)[type];
+    const std::string value =
+        type == "bytea"
+            ? column
+            : absl::StrCat("convert_to(", column, "::text, 'UTF8')");
+    if (tx.exec_params1(absl::StrCat("SELECT EXISTS (SELECT 1 FROM ", table,
+                                     " WHERE position(decode($1, 'hex') IN ",
+                                     value, ") > 0)"),
+                        needle_hex)[0]
+            .as<bool>()) {
+      holding.insert(absl::StrCat(row[1].as<std::string>(), ".",
+                                  row[2].as<std::string>()));
+    }
+  }
+  return holding;
+}
+
+// Only hashes of keys are stored: after keys were issued (two sites created,
+// their keys rotated with and without a grace period, every key used), no
+// column of any table holds a key or the admin token. The scan itself is
+// shown to find what is there: each key's SHA-256 in site_keys.key_hash
+// (bytea), a slug in sites.slug and sites.name (text), an IDENTIFY's
+// property value in its events partition and in visitors.traits (jsonb).
+TEST_F(ServicePairTest, NoTableHoldsAKeyOrTheAdminTokenInPlainText) {
+  absl::StatusOr<int> reducer = deployment_->StartReducer({});
+  ASSERT_TRUE(reducer.ok()) << reducer.status();
+  std::vector<std::string> keys;
+  int64_t first_site = 0;
+  const absl::Time h0 = FloorHour(absl::Now()) - absl::Hours(2);
+  for (const std::string slug : {"hashes-only-a", "hashes-only-b"}) {
+    absl::StatusOr<v1::CreateSiteResponse> site = deployment_->CreateSite(slug);
+    ASSERT_TRUE(site.ok()) << site.status();
+    const int64_t site_id = site->site().site_id();
+    if (first_site == 0) first_site = site_id;
+    keys.push_back(site->write_key());
+    keys.push_back(site->read_key());
+    v1::RotateKeyRequest rotate;
+    rotate.set_site_id(site_id);
+    // Site a keeps its old keys for an hour, site b's end at once.
+    rotate.mutable_grace_period()->set_seconds(slug == "hashes-only-a" ? 3600
+                                                                       : 0);
+    v1::RotateKeyResponse write;
+    v1::RotateKeyResponse read;
+    auto c1 = AuthorizedContext(kAdminToken);
+    ASSERT_TRUE(
+        deployment_->admin().RotateWriteKey(c1.get(), rotate, &write).ok());
+    auto c2 = AuthorizedContext(kAdminToken);
+    ASSERT_TRUE(
+        deployment_->admin().RotateReadKey(c2.get(), rotate, &read).ok());
+    keys.push_back(write.key());
+    keys.push_back(read.key());
+
+    std::vector<v1::IngestRequest> requests =
+        ToRequests(PricingFunnel(h0, 10), 50);
+    (*requests[0].mutable_events(0)->mutable_properties())["plan"]
+        .set_string_value(absl::StrCat("jsonb-control-", site_id));
+    ASSERT_TRUE(deployment_->IngestAll(write.key(), requests).ok());
+    absl::StatusOr<v1::Overview> overview = deployment_->WaitUntilReduced(
+        read.key(), site_id, h0, h0 + absl::Hours(2), absl::Seconds(60));
+    ASSERT_TRUE(overview.ok()) << overview.status();
+    EXPECT_EQ(overview->events(), 50);
+  }
+  ASSERT_EQ(keys.size(), 8u);
+  ASSERT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 8u);
+
+  // The scan finds what is stored, in bytea, text and jsonb columns.
+  std::map<std::string, int> columns;
+  EXPECT_EQ(
+      ColumnsHolding(*db_, absl::BytesToHexString("hashes-only-b"), &columns),
+      (std::set<std::string>{"sites.name", "sites.slug"}));
+  EXPECT_GE(columns["bytea"], 1);
+  EXPECT_GE(columns["text"], 10);
+  EXPECT_GE(columns["jsonb"], 1);
+  for (const std::string& key : keys) {
+    EXPECT_EQ(ColumnsHolding(*db_, HashKey(key)),
+              (std::set<std::string>{"site_keys.key_hash"}))
+        << key.substr(0, 3);
+  }
+  const std::set<std::string> control = ColumnsHolding(
+      *db_, absl::BytesToHexString(absl::StrCat("jsonb-control-", first_site)));
+  // The event's month partition, and the visitor's traits (the first
+  // funnel event is an IDENTIFY).
+  ASSERT_EQ(control.size(), 2u) << absl::StrJoin(control, ", ");
+  EXPECT_TRUE(absl::StartsWith(*control.begin(), "events_"))
+      << *control.begin();
+  EXPECT_TRUE(absl::EndsWith(*control.begin(), ".properties"))
+      << *control.begin();
+  EXPECT_EQ(*control.rbegin(), "visitors.traits");
+
+  // No key and no admin token anywhere, in plain text.
+  for (const std::string& secret : keys) {
+    EXPECT_EQ(ColumnsHolding(*db_, absl::BytesToHexString(secret)),
+              std::set<std::string>())
+        << "a key is stored: " << secret.substr(0, 4) << "...";
+  }
+  EXPECT_EQ(ColumnsHolding(*db_, absl::BytesToHexString(kAdminToken)),
+            std::set<std::string>());
 }
 
 // A query-only replica with --database_read_url reads through that URL (a

@@ -68,10 +68,12 @@ absl::Status Deployment::RestartIngest() {
 
 absl::StatusOr<int> Deployment::StartReducer(
     const std::vector<std::string>& extra_args) {
+  const int port = FreePort();
   absl::StatusOr<std::unique_ptr<ServiceProcess>> reducer =
-      Spawn(binaries_.reducer, extra_args, FreePort());
+      Spawn(binaries_.reducer, extra_args, port);
   if (!reducer.ok()) return reducer.status();
   reducers_.push_back(std::move(*reducer));
+  reducer_ports_.push_back(port);
   return static_cast<int>(reducers_.size()) - 1;
 }
 

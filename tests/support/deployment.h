@@ -49,6 +49,8 @@ class Deployment {
   // returns its index for reducer().
   absl::StatusOr<int> StartReducer(const std::vector<std::string>& extra_args);
   ServiceProcess& reducer(int index) { return *reducers_[index]; }
+  // Its gRPC port (QueryService unless --serve_queries=false, and health).
+  int reducer_port(int index) const { return reducer_ports_[index]; }
   ServiceProcess& ingest_process() { return *ingest_; }
   ServiceProcess& query_process() { return *query_; }
   int ingest_port() const { return ingest_port_; }
@@ -88,6 +90,7 @@ class Deployment {
   std::unique_ptr<ServiceProcess> ingest_;
   std::unique_ptr<ServiceProcess> query_;
   std::vector<std::unique_ptr<ServiceProcess>> reducers_;
+  std::vector<int> reducer_ports_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<v1::IngestService::Stub> ingest_stub_;
   std::unique_ptr<v1::QueryService::Stub> query_stub_;
