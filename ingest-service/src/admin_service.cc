@@ -447,11 +447,16 @@ grpc::Status AdminServiceImpl::CheckRollups(
     *d->mutable_expected() = ToProto(m.expected);
     *d->mutable_actual() = ToProto(m.actual);
   }
+  response->set_spans_checked(check->spans_checked);
+  response->set_spans_different(check->spans_different);
   response->set_rewritten(check->rewritten);
-  if (!check->mismatches.empty()) {
-    spdlog::warn("{} rollups of site {}: {} of {} rows differed",
-                 rewrite ? "rebuilt" : "verified", request.site_id(),
-                 check->mismatches.size(), check->rows_checked);
+  if (!check->mismatches.empty() || check->spans_different > 0) {
+    spdlog::warn(
+        "{} rollups of site {}: {} of {} rows and {} of {} visitor spans "
+        "differed",
+        rewrite ? "rebuilt" : "verified", request.site_id(),
+        check->mismatches.size(), check->rows_checked, check->spans_different,
+        check->spans_checked);
   }
   return grpc::Status::OK;
 }

@@ -148,7 +148,10 @@ std::vector<db::Statement> RollupAudit::Statements() {
           {"delete_audit_rollups", sql::kDeleteAuditRollups},
           {"insert_audit_rollups", sql::kInsertAuditRollups},
           {"delete_audit_visitor_buckets", sql::kDeleteAuditVisitorBuckets},
-          {"insert_audit_visitor_buckets", sql::kInsertAuditVisitorBuckets}};
+          {"insert_audit_visitor_buckets", sql::kInsertAuditVisitorBuckets},
+          {"select_audit_spans", sql::kSelectAuditSpans},
+          {"delete_audit_visitor_spans", sql::kDeleteAuditVisitorSpans},
+          {"insert_audit_visitor_spans", sql::kInsertAuditVisitorSpans}};
 }
 
 absl::StatusOr<RollupCheck> RollupAudit::Check(int64_t site_id, absl::Time from,
@@ -178,6 +181,10 @@ absl::StatusOr<RollupCheck> RollupAudit::Check(int64_t site_id, absl::Time from,
         for (const auto& [key, delta] : stored) {
           if (!expected.contains(key)) ++check.rows_checked;
         }
+        const pqxx::row spans = tx.exec_prepared1("select_audit_spans", site_id,
+                                                  from_text, to_text);
+        check.spans_checked = spans[0].as<int64_t>();
+        check.spans_different = spans[1].as<int64_t>();
         if (rewrite) {
           tx.exec_prepared("delete_audit_rollups", site_id, from_text, to_text);
           tx.exec_prepared("insert_audit_rollups", site_id,
@@ -187,6 +194,10 @@ absl::StatusOr<RollupCheck> RollupAudit::Check(int64_t site_id, absl::Time from,
           tx.exec_prepared("delete_audit_visitor_buckets", site_id, from_text,
                            to_text);
           tx.exec_prepared("insert_audit_visitor_buckets", site_id, from_text,
+                           to_text);
+          tx.exec_prepared("delete_audit_visitor_spans", site_id, from_text,
+                           to_text);
+          tx.exec_prepared("insert_audit_visitor_spans", site_id, from_text,
                            to_text);
           check.rewritten = true;
         }

@@ -3,7 +3,8 @@
 // for events, pageviews and visitors; stored sessions for sessions, bounces
 // and duration), using the same contribution rules as the reducer
 // (common/rollups), compares them with the stored rows and, when asked,
-// replaces the stored rows and the visitor membership of those buckets.
+// replaces the stored rows, the visitor membership of those buckets and the
+// visitor spans of the blocks they are in.
 // Reduction of the site is paused (advisory lock) for the duration, so the
 // comparison never sees half a pass.
 //
@@ -27,6 +28,10 @@ struct RollupCheck {
   absl::Time to;
   int64_t rows_checked = 0;
   std::vector<RollupMismatch> mismatches;
+  // Visitor spans (migration 0009) of the blocks holding a day of the
+  // range, compared with the union of their stored day sketches.
+  int64_t spans_checked = 0;
+  int64_t spans_different = 0;
   bool rewritten = false;
 };
 

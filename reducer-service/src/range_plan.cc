@@ -18,11 +18,48 @@ absl::Time CeilTo(absl::Time t, absl::Time (*floor)(absl::Time),
 
 TimeRange Empty(absl::Time at) { return {at, at}; }
 
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0) ? 1 : 0);
+}
+
+absl::Time Day(int64_t n) { return absl::FromUnixSeconds(n * 86400); }
+
+// Walks the days left to right taking the longest aligned block that fits:
+// after the first block every position is aligned to 4 days, so single days
+// are left only before it and after the last one (at most 3 each), and each
+// block length is used at most 3 times on the way up and 3 on the way down.
+void CoverWithSpans(RangePlan& plan) {
+  const int64_t first = FloorDiv(absl::ToUnixSeconds(plan.days.from), 86400);
+  const int64_t end = FloorDiv(absl::ToUnixSeconds(plan.days.to), 86400);
+  int64_t day = first;
+  while (day < end) {
+    int taken = 1;
+    for (int days : kVisitorSpanDays) {
+      if (FloorDiv(day, days) * days == day && day + days <= end) {
+        taken = days;
+        break;
+      }
+    }
+    if (taken == 1) {
+      TimeRange& run =
+          plan.spans.empty() ? plan.sketch_days[0] : plan.sketch_days[1];
+      if (run.empty()) run = {Day(day), Day(day)};
+      run.to = Day(day + 1);
+    } else {
+      plan.spans.push_back({taken, Day(day)});
+    }
+    day += taken;
+  }
+}
+
 }  // namespace
 
 RangePlan PlanRange(absl::Time from, absl::Time to) {
-  RangePlan plan{
-      Empty(from), {Empty(from), Empty(from)}, {Empty(from), Empty(from)}};
+  RangePlan plan;
+  plan.days = Empty(from);
+  plan.hours[0] = plan.hours[1] = Empty(from);
+  plan.raw[0] = plan.raw[1] = Empty(from);
+  plan.sketch_days[0] = plan.sketch_days[1] = Empty(from);
   const absl::Time first_hour = CeilTo(from, FloorHour, absl::Hours(1));
   const absl::Time last_hour = FloorHour(to);
   if (first_hour >= last_hour) {
@@ -37,6 +74,7 @@ RangePlan PlanRange(absl::Time from, absl::Time to) {
     plan.hours[0] = {first_hour, first_day};
     plan.days = {first_day, last_day};
     plan.hours[1] = {last_day, last_hour};
+    CoverWithSpans(plan);
   } else {
     plan.hours[0] = {first_hour, last_hour};
   }

@@ -21,10 +21,27 @@ struct TimeRange {
   }
 };
 
+// A block of `days` whole UTC days starting a multiple of `days` days after
+// 1970-01-01: a row of visitor_spans (migration 0009), the union of the
+// overview's day sketches of the block. Must agree with SQL's
+// visitor_span_start().
+struct VisitorSpan {
+  int days;
+  absl::Time start;
+  bool operator==(const VisitorSpan&) const = default;
+};
+inline constexpr int kVisitorSpanDays[] = {256, 64, 16, 4};
+
 struct RangePlan {
   TimeRange days;      // whole days, from day rollups
   TimeRange hours[2];  // whole hours before and after `days`
   TimeRange raw[2];    // partial hours at both edges
+  // Where the visitor sketches of `days` come from: the day rows of
+  // `sketch_days` (the ends: at most 3 days each once there is a span, or
+  // all of `days` in [0] when none fits) and the `spans` between them, in
+  // order. Together they cover `days` exactly, without overlap.
+  TimeRange sketch_days[2];
+  std::vector<VisitorSpan> spans;
 };
 
 // Requires from <= to. Empty parts have from == to.

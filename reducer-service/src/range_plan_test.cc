@@ -41,6 +41,77 @@ TEST(RangePlanTest, SplitsIntoDaysHoursAndEdges) {
   EXPECT_EQ(Covered(p), to - from);
 }
 
+// Days of the sketch parts in order; fails unless they tile `days`.
+std::vector<int> SketchParts(const RangePlan& p) {
+  std::vector<int> parts;
+  absl::Time at = p.days.from;
+  auto take = [&](absl::Time from, absl::Duration length, int days) {
+    EXPECT_EQ(from, at);
+    at = from + length;
+    parts.push_back(days);
+  };
+  if (!p.sketch_days[0].empty()) {
+    take(p.sketch_days[0].from, p.sketch_days[0].length(), 0);
+  }
+  for (const VisitorSpan& s : p.spans) {
+    const int64_t day = absl::ToUnixSeconds(s.start) / 86400;
+    EXPECT_EQ(absl::ToUnixSeconds(s.start) % 86400, 0);
+    EXPECT_EQ(day % s.days, 0) << "a span starts aligned to its length";
+    take(s.start, absl::Hours(24 * s.days), s.days);
+  }
+  if (!p.sketch_days[1].empty()) {
+    EXPECT_FALSE(p.spans.empty());
+    take(p.sketch_days[1].from, p.sketch_days[1].length(), 0);
+  }
+  EXPECT_EQ(at, p.days.empty() ? p.days.from : p.days.to);
+  return parts;
+}
+
+TEST(RangePlanTest, LongRangesTakeTheirVisitorSketchesFromSpans) {
+  // 2026-01-01 is day 20454 since 1970-01-01: 20454 = 4 * 5113 + 2.
+  RangePlan p =
+      PlanRange(At("2026-01-01T10:15:00Z"), At("2026-04-01T00:00:00Z"));
+  EXPECT_EQ(p.days.from, At("2026-01-02T00:00:00Z"));  // day 20455
+  EXPECT_EQ(p.days.to, At("2026-04-01T00:00:00Z"));    // day 20544
+  // 20455 (1 day), 20456-20479 (4, 4, 16), 20480-20543 (64), 20544 = end.
+  EXPECT_EQ(SketchParts(p), (std::vector<int>{0, 4, 4, 16, 64}));
+  EXPECT_EQ(p.sketch_days[0].from, At("2026-01-02T00:00:00Z"));
+  EXPECT_EQ(p.sketch_days[0].to, At("2026-01-03T00:00:00Z"));
+  EXPECT_TRUE(p.sketch_days[1].empty());
+  EXPECT_EQ(p.spans.back(),
+            (VisitorSpan{64, absl::FromUnixSeconds(int64_t{20480} * 86400)}));
+}
+
+TEST(RangePlanTest, ShortRangesReadEveryDaySketch) {
+  // Days 20455..20457: the 4-day block 20456..20459 does not fit.
+  RangePlan p =
+      PlanRange(At("2026-01-02T00:00:00Z"), At("2026-01-05T00:00:00Z"));
+  EXPECT_EQ(SketchParts(p), (std::vector<int>{0}));
+  EXPECT_EQ(p.sketch_days[0].from, p.days.from);
+  EXPECT_EQ(p.sketch_days[0].to, p.days.to);
+  EXPECT_TRUE(p.spans.empty());
+}
+
+TEST(RangePlanTest, SpansTileEveryRangeOfWholeDays) {
+  // Every range of up to 600 days starting on any of 300 days: the parts
+  // tile the days, ends hold at most 3 days once there is a span, and no
+  // more than 3 blocks of a length are used on each side.
+  const int64_t base = 20000;
+  for (int64_t start = base; start < base + 300; ++start) {
+    for (int64_t length = 0; length <= 600; length += 7) {
+      RangePlan p = PlanRange(absl::FromUnixSeconds(start * 86400),
+                              absl::FromUnixSeconds((start + length) * 86400));
+      ASSERT_EQ(p.days.length(), absl::Hours(24 * length));
+      SketchParts(p);
+      if (!p.spans.empty()) {
+        EXPECT_LE(p.sketch_days[0].length(), absl::Hours(72));
+        EXPECT_LE(p.sketch_days[1].length(), absl::Hours(72));
+      }
+      EXPECT_LE(p.spans.size(), 2u * 3 * 3 + 600 / 256 + 1);
+    }
+  }
+}
+
 TEST(RangePlanTest, EmptyRangeCoversNothing) {
   absl::Time t = At("2026-01-01T10:00:00Z");
   EXPECT_EQ(Covered(PlanRange(t, t)), absl::ZeroDuration());

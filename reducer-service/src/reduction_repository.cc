@@ -30,6 +30,7 @@ std::vector<db::Statement> ReductionRepository::Statements() {
       {"lock_rollups", sql::kLockRollups},
       {"update_rollups", sql::kUpdateRollups},
       {"upsert_rollups", sql::kUpsertRollups},
+      {"upsert_visitor_spans", sql::kUpsertVisitorSpans},
       {"mark_events_failed", sql::kMarkEventsFailed},
       {"delete_queued_events", sql::kDeleteQueuedEvents},
       {"select_queue_stats", sql::kSelectQueueStats},
@@ -271,6 +272,23 @@ void WriteRollups(pqxx::transaction_base& tx, const RollupDeltas& rollups,
     tx.exec_prepared("update_rollups", RollupRowsJson(existing, &ids));
   if (!missing.empty())
     tx.exec_prepared("upsert_rollups", RollupRowsJson(missing, &ids));
+  // The overview's day rows that gained ids pass them on to their visitor
+  // spans (migration 0009), after every rollup row: the same lock order in
+  // every reducer.
+  RollupDeltas overview_days;
+  for (const auto& [key, delta] : rollups) {
+    if (key.granularity == Granularity::kDay &&
+        key.dimension == Dimension::kOverview) {
+      auto it = ids.find(key);
+      if (it != ids.end() && !it->second.visitor_ids.empty()) {
+        overview_days.emplace(key, delta);
+      }
+    }
+  }
+  if (!overview_days.empty()) {
+    tx.exec_prepared("upsert_visitor_spans",
+                     RollupRowsJson(overview_days, &ids));
+  }
 }
 
 double UnitRandom() {

@@ -18,7 +18,19 @@ void PlanFields(JsonWriter& json, const RangePlan& p) {
       .Field("r0", ToPgTimestamp(p.raw[0].from))
       .Field("r1", ToPgTimestamp(p.raw[0].to))
       .Field("r2", ToPgTimestamp(p.raw[1].from))
-      .Field("r3", ToPgTimestamp(p.raw[1].to));
+      .Field("r3", ToPgTimestamp(p.raw[1].to))
+      .Field("u0", ToPgTimestamp(p.sketch_days[0].from))
+      .Field("u1", ToPgTimestamp(p.sketch_days[0].to))
+      .Field("u2", ToPgTimestamp(p.sketch_days[1].from))
+      .Field("u3", ToPgTimestamp(p.sketch_days[1].to));
+  json.Key("s").BeginArray();
+  for (const VisitorSpan& span : p.spans) {
+    json.BeginObject()
+        .Field("n", int64_t{span.days})
+        .Field("t", ToPgTimestamp(span.start))
+        .EndObject();
+  }
+  json.EndArray();
 }
 
 std::string PlansJson(const std::vector<RangePlan>& plans) {

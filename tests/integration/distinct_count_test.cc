@@ -5,8 +5,11 @@
 // (reducing a million events would take minutes); the edge events go
 // through Ingest and the reducer, so GetOverview and GetBreakdown merge
 // seeded sketches, reducer-written sketches and raw edges as in production.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <random>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/time/pg_time.h"
@@ -65,6 +68,11 @@ class DistinctCountTest : public ::testing::Test {
         stack_->query().GetBreakdown(context.get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
+  }
+
+  v1::RollupCheckResponse CheckRollups(absl::Time from, absl::Time to,
+                                       bool rebuild) {
+    return stack_->CheckRollups(site_id(), from, to, rebuild);
   }
 
   std::unique_ptr<ServiceStack> stack_;
@@ -139,6 +147,100 @@ TEST_F(DistinctCountTest, ExactUpTo2560AcrossDaysHoursAndEdges) {
   EXPECT_TRUE(DistinctCountAgrees(beyond, kVisitors + 1)) << beyond;
 }
 
+// Long ranges take the visitors of their inner days from visitor spans
+// (pre-merged sketches of 4, 16, 64 and 256 days, migration 0009). 300
+// visitors, each active on 3 random days of 150 (some days more than once,
+// at random times): for 300 random ranges with millisecond edges the
+// overview's visitors equal a recount, so the spans the reducer wrote hold
+// exactly their days' visitors. VerifyRollups finds a damaged span, the
+// overview over it is wrong, and RebuildRollups repairs both.
+TEST_F(DistinctCountTest, VisitorSpansKeepLongRangesExact) {
+  constexpr int kVisitors = 300;
+  constexpr int kDays = 150;
+  const absl::Time first =
+      FloorDay(absl::Now()) - absl::Hours(24 * (kDays + 2));
+  const absl::Time end = first + absl::Hours(24 * kDays);
+  std::mt19937_64 rng(9009);
+  std::vector<ScenarioEvent> events;
+  for (int i = 0; i < kVisitors; ++i) {
+    for (int k = 0; k < 3; ++k) {
+      const absl::Time at =
+          first + absl::Milliseconds(std::uniform_int_distribution<int64_t>(
+                      0, int64_t{kDays} * 86400000 - 1)(rng));
+      events.push_back(Pageview(absl::StrCat("sv-", i), at));
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(IngestAndReduce(events));
+  const auto recount = [&](absl::Time from, absl::Time to) {
+    std::set<std::string> visitors;
+    for (const ScenarioEvent& e : events) {
+      if (e.at >= from && e.at < to) visitors.insert(e.visitor_id);
+    }
+    return static_cast<int64_t>(visitors.size());
+  };
+  // Blocks of each length holding an event's day, as the reducer keys them.
+  std::set<std::pair<int, int64_t>> blocks;
+  for (const ScenarioEvent& e : events) {
+    const int64_t day = absl::ToUnixSeconds(e.at) / 86400;
+    for (int days : {4, 16, 64, 256}) blocks.insert({days, day / days});
+  }
+
+  const v1::RollupCheckResponse clean = CheckRollups(first, end, false);
+  EXPECT_EQ(clean.rows_different(), 0);
+  EXPECT_EQ(clean.spans_checked(), static_cast<int64_t>(blocks.size()));
+  EXPECT_EQ(clean.spans_different(), 0);
+
+  int long_ranges = 0;
+  for (int round = 0; round < 300; ++round) {
+    const int64_t a = std::uniform_int_distribution<int64_t>(
+        0, int64_t{kDays} * 86400000)(rng);
+    const int64_t b = std::uniform_int_distribution<int64_t>(
+        0, int64_t{kDays} * 86400000)(rng);
+    const absl::Time from = first + absl::Milliseconds(std::min(a, b));
+    const absl::Time to = first + absl::Milliseconds(std::max(a, b));
+    if (to - from >= absl::Hours(24 * 10)) ++long_ranges;
+    SCOPED_TRACE(absl::StrCat("[", absl::FormatTime(from), ", ",
+                              absl::FormatTime(to), ")"));
+    ASSERT_EQ(Overview(from, to).visitors(), recount(from, to));
+  }
+  EXPECT_GT(long_ranges, 100);  // most use spans of 4 days and more
+  ASSERT_EQ(Overview(first, end).visitors(), kVisitors);
+
+  // Damage: the 16-day span holding the 40th day forgets its visitors.
+  const absl::Time day40 = first + absl::Hours(24 * 40);
+  const int64_t block16 = absl::ToUnixSeconds(day40) / 86400 / 16 * 16;
+  const absl::Time block_from = absl::FromUnixSeconds(block16 * 86400);
+  const absl::Time block_to = block_from + absl::Hours(24 * 16);
+  ASSERT_EQ(stack_->db()
+                .Query("UPDATE visitor_spans SET visitors_hll = "
+                       "hll_empty(15, 5, -1, 1) WHERE site_id = $1 AND "
+                       "days = 16 AND span_start = $2 RETURNING 1",
+                       site_id(), ToPgTimestamp(block_from))
+                .size(),
+            1u);
+  const int64_t in_block = recount(block_from, block_to);
+  ASSERT_GT(in_block, 0);
+  // [block - 1 ms, block end + 1 ms): the block is read as that one span.
+  const absl::Time around_from = block_from - absl::Milliseconds(1);
+  const absl::Time around_to = block_to + absl::Milliseconds(1);
+  EXPECT_LT(Overview(around_from, around_to).visitors(),
+            recount(around_from, around_to));
+  const v1::RollupCheckResponse damaged = CheckRollups(first, end, false);
+  EXPECT_EQ(damaged.rows_different(), 0);
+  EXPECT_EQ(damaged.spans_checked(), clean.spans_checked());
+  EXPECT_EQ(damaged.spans_different(), 1);
+
+  const v1::RollupCheckResponse rebuilt = CheckRollups(first, end, true);
+  EXPECT_TRUE(rebuilt.rewritten());
+  EXPECT_EQ(rebuilt.spans_different(), 1);  // as found, before the rewrite
+  const v1::RollupCheckResponse again = CheckRollups(first, end, false);
+  EXPECT_EQ(again.spans_checked(), clean.spans_checked());
+  EXPECT_EQ(again.spans_different(), 0);
+  EXPECT_EQ(Overview(around_from, around_to).visitors(),
+            recount(around_from, around_to));
+  EXPECT_EQ(Overview(first, end).visitors(), kVisitors);
+}
+
 // A million distinct visitors over ten days (each day's sketch holds 280,000
 // of them, overlapping the next days'), plus 500 visitors seen only in a
 // raw edge and 500 already counted ones there: GetOverview and GetBreakdown
@@ -168,6 +270,12 @@ TEST_F(DistinctCountTest, WithinTwoPercentAtAMillion) {
            (VALUES (0::smallint, ''), (2::smallint, '/')) dim(dimension, key)
       )sql",
       site_id(), ToPgTimestamp(first_day), kDays, kStep, kPerDay);
+  // And their visitor spans, as the reducer keeps them (migration 0009).
+  stack_->db().Query(
+      "INSERT INTO visitor_spans (site_id, days, span_start, visitors_hll) "
+      "SELECT $1::bigint, s.* FROM visitor_spans_of_days($1, $2, $3) s",
+      site_id(), ToPgTimestamp(first_day),
+      ToPgTimestamp(first_day + absl::Hours(24 * kDays)));
 
   // The edge hour: 500 new visitors and 500 seeded ones at hh:00-hh:25.
   const absl::Time hour = first_day + absl::Hours(24 * kDays + 5);

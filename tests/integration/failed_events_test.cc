@@ -55,20 +55,7 @@ class FailedEventsTest : public ::testing::Test {
 
   v1::RollupCheckResponse CheckRollups(absl::Time from, absl::Time to,
                                        bool rebuild) {
-    v1::RollupCheckRequest request;
-    request.set_site_id(site_id());
-    *request.mutable_from() =
-        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(from));
-    *request.mutable_to() =
-        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(to));
-    v1::RollupCheckResponse response;
-    auto context = AuthorizedContext(kAdminToken);
-    grpc::Status status =
-        rebuild
-            ? stack_->admin().RebuildRollups(context.get(), request, &response)
-            : stack_->admin().VerifyRollups(context.get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response;
+    return stack_->CheckRollups(site_id(), from, to, rebuild);
   }
 
   std::unique_ptr<ServiceStack> stack_;

@@ -25,7 +25,7 @@ using ::testing::HasSubstr;
 // The tables that hold a site's data, as DeleteSite purges them.
 constexpr const char* kSiteTables[] = {
     "event_queue", "events",          "event_client_ids", "sessions",
-    "visitors",    "visitor_buckets", "rollups"};
+    "visitors",    "visitor_buckets", "rollups",          "visitor_spans"};
 
 class SiteAdminTest : public ::testing::Test {
  protected:

@@ -3,7 +3,9 @@
 
 #include "common/auth/keys.h"
 #include "common/time/clock.h"
+#include "common/time/proto_time.h"
 #include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
 
 namespace analytics::testing {
 namespace {
@@ -167,6 +169,23 @@ grpc::Status ServiceStack::GetOverview(const std::string& read_key,
   auto context = AuthorizedContext(read_key);
   return query_stub_->GetOverview(context.get(),
                                   OverviewRequest(site_id, from, to), response);
+}
+
+v1::RollupCheckResponse ServiceStack::CheckRollups(int64_t site_id,
+                                                   absl::Time from,
+                                                   absl::Time to,
+                                                   bool rebuild) {
+  v1::RollupCheckRequest request;
+  request.set_site_id(site_id);
+  *request.mutable_from() = ToProtoTimestamp(from);
+  *request.mutable_to() = ToProtoTimestamp(to);
+  v1::RollupCheckResponse response;
+  auto context = AuthorizedContext(kAdminToken);
+  grpc::Status status =
+      rebuild ? admin_stub_->RebuildRollups(context.get(), request, &response)
+              : admin_stub_->VerifyRollups(context.get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
 }
 
 absl::StatusOr<int> ServiceStack::Drain(int batch_size) {

@@ -81,6 +81,11 @@ class ServiceStack {
                            absl::Time from, absl::Time to,
                            v1::Overview* response);
 
+  // VerifyRollups (or, with `rebuild`, RebuildRollups) of site `site_id`
+  // over [from, to) with the admin token; a failed call fails the test.
+  v1::RollupCheckResponse CheckRollups(int64_t site_id, absl::Time from,
+                                       absl::Time to, bool rebuild);
+
   // Stubs for calls the helpers above do not cover.
   v1::AdminService::Stub& admin() { return *admin_stub_; }
   v1::IngestService::Stub& ingest() { return *ingest_stub_; }

@@ -38,9 +38,13 @@ WITH queue AS (
   DELETE FROM rollups
   WHERE ctid IN (SELECT ctid FROM rollups WHERE site_id = $1 LIMIT $2)
   RETURNING 1
+), spans AS (
+  DELETE FROM visitor_spans
+  WHERE ctid IN (SELECT ctid FROM visitor_spans WHERE site_id = $1 LIMIT $2)
+  RETURNING 1
 )
 SELECT (SELECT count(*) FROM queue) + (SELECT count(*) FROM events)
        + (SELECT count(*) FROM client_ids)
        + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM visitors)
        + (SELECT count(*) FROM visitor_buckets)
-       + (SELECT count(*) FROM rollups)
+       + (SELECT count(*) FROM rollups) + (SELECT count(*) FROM spans)

@@ -1,6 +1,9 @@
 -- Overview totals of site $1 for every RangePlan in $2 (JSON array of
--- {i, d0, d1, h0, h1, h2, h3, r0, r1, r2, r3}: day rollups [d0, d1), hour
--- rollups [h0, h1) and [h2, h3), raw edges [r0, r1) and [r2, r3)), one row
+-- {i, d0, d1, h0, h1, h2, h3, r0, r1, r2, r3, u0, u1, u2, u3, s}: day
+-- rollups [d0, d1), hour rollups [h0, h1) and [h2, h3), raw edges [r0, r1)
+-- and [r2, r3); for the visitor sketches of the days, the day rows of
+-- [u0, u1) and [u2, u3) and the visitor spans s (array of {n: days, t:
+-- span_start}, migration 0009), which together cover [d0, d1)), one row
 -- per plan in i order. One statement, so every plan is read in the same
 -- snapshot. Edges count only reduced events (not in the queue), so edges
 -- and rollups describe the same state; the parts of a plan never overlap,
@@ -10,16 +13,17 @@
 -- Distinct visitors: a plan that is exactly one rollup row with no event in
 -- its edges (a whole hour or day: every bucket of a daily or hourly time
 -- series) takes the row's exact `visitors` counter (kept by the reducer
--- from visitor_buckets). Any other plan unions the rollup rows' visitor
--- sketches with a sketch of the edges' visitor ids (exact up to 2560
--- distinct, an estimate above; migration 0006); only those plans pay for
--- reading sketches.
+-- from visitor_buckets). Any other plan unions the visitor sketches of its
+-- hour rows, end days and spans with a sketch of the edges' visitor ids
+-- (exact up to 2560 distinct, an estimate above; migration 0006); only
+-- those plans pay for reading sketches, a few per plan however long.
 WITH plans AS (
   SELECT *
   FROM jsonb_to_recordset($2::jsonb) AS p(
     i integer, d0 timestamptz, d1 timestamptz, h0 timestamptz,
     h1 timestamptz, h2 timestamptz, h3 timestamptz, r0 timestamptz,
-    r1 timestamptz, r2 timestamptz, r3 timestamptz)
+    r1 timestamptz, r2 timestamptz, r3 timestamptz, u0 timestamptz,
+    u1 timestamptz, u2 timestamptz, u3 timestamptz, s jsonb)
 )
 SELECT p.i,
        b.events + e.events,
@@ -33,14 +37,24 @@ SELECT p.i,
          ELSE (
            SELECT coalesce(round(hll_cardinality(hll_union_agg(u.h))), 0)
            FROM (
+             -- One index range per part (an OR inside one part would
+             -- scan every day row of the site).
              SELECT r.visitors_hll
              FROM rollups r
              WHERE r.site_id = $1 AND r.dimension = 0 AND r.key = ''
-               AND ((r.granularity = 1 AND r.bucket_start >= p.d0
-                     AND r.bucket_start < p.d1)
-                 OR (r.granularity = 0
-                     AND ((r.bucket_start >= p.h0 AND r.bucket_start < p.h1)
-                       OR (r.bucket_start >= p.h2 AND r.bucket_start < p.h3))))
+               AND ((r.granularity = 1 AND r.bucket_start >= p.u0
+                     AND r.bucket_start < p.u1)
+                 OR (r.granularity = 1 AND r.bucket_start >= p.u2
+                     AND r.bucket_start < p.u3)
+                 OR (r.granularity = 0 AND r.bucket_start >= p.h0
+                     AND r.bucket_start < p.h1)
+                 OR (r.granularity = 0 AND r.bucket_start >= p.h2
+                     AND r.bucket_start < p.h3))
+             UNION ALL
+             SELECT vs.visitors_hll
+             FROM jsonb_to_recordset(p.s) AS x(n smallint, t timestamptz)
+             JOIN visitor_spans vs ON vs.site_id = $1 AND vs.days = x.n
+                                  AND vs.span_start = x.t
              UNION ALL
              SELECT e.visitors_hll
            ) AS u(h))::bigint
