@@ -144,7 +144,7 @@ absl::StatusOr<T> InSnapshot(db::ConnectionPool* pool, const char* name,
         db::LimitStatementTime(tx, left);
         return read(tx);
       },
-      db::Isolation::kRepeatableReadReadOnly);
+      db::Isolation::kRepeatableReadReadOnly, deadline);
 }
 
 }  // namespace
