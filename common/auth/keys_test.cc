@@ -5,8 +5,12 @@
 #include <grpcpp/test/server_context_test_spouse.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace analytics {
 namespace {
@@ -44,6 +48,55 @@ TEST(HashKeyTest, IsSha256AsLowercaseHex) {
 
 TEST(HashKeyTest, HashesEmbeddedNulBytes) {
   EXPECT_NE(HashKey(std::string_view("a\0b", 3)), HashKey("a"));
+}
+
+// Median nanoseconds of `compare(a, b)` over interleaved rounds: `a`
+// against a copy differing in its first byte, then in its last byte.
+template <typename Compare>
+std::pair<double, double> MedianTimes(const std::string& a, Compare compare) {
+  std::string first = a, last = a;
+  first.front() ^= 1;
+  last.back() ^= 1;
+  std::vector<double> early, late;
+  volatile bool sink = false;
+  auto time = [&](const std::string& b) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 8; ++i) sink = sink ^ compare(a, b);
+    return std::chrono::duration<double, std::nano>(
+               std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  for (int round = 0; round < 101; ++round) {
+    early.push_back(time(first));
+    late.push_back(time(last));
+  }
+  std::sort(early.begin(), early.end());
+  std::sort(late.begin(), late.end());
+  return {early[early.size() / 2], late[late.size() / 2]};
+}
+
+// The admin token's hash is compared with ConstantTimeEquals (site keys are
+// looked up by their SHA-256, so a lookup's time depends on the presented
+// key's hash, never on how much of a stored key was guessed). Over 256 KiB
+// an early exit would show: a difference in the first byte must take as
+// long as one in the last, within a factor 1.5 of medians. The same
+// harness on std::string's == (memcmp, which stops at the first
+// difference) must see the difference, or it could not fail.
+TEST(ConstantTimeEqualsTest, TimeDoesNotDependOnWhereTheContentDiffers) {
+  const std::string a(256 * 1024, 'k');
+  const auto [early, late] =
+      MedianTimes(a, [](const std::string& x, const std::string& y) {
+        return ConstantTimeEquals(x, y);
+      });
+  EXPECT_LT(late / early, 1.5) << early << " ns vs " << late << " ns";
+  EXPECT_GT(late / early, 1 / 1.5) << early << " ns vs " << late << " ns";
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  // (Sanitizers' memcmp interceptors read both buffers whole first.)
+  const auto [memcmp_early, memcmp_late] = MedianTimes(
+      a, [](const std::string& x, const std::string& y) { return x == y; });
+  EXPECT_GT(memcmp_late / memcmp_early, 5)
+      << memcmp_early << " ns vs " << memcmp_late << " ns";
+#endif
 }
 
 TEST(ConstantTimeEqualsTest, ComparesContentAndLength) {
