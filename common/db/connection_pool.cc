@@ -3,10 +3,12 @@
 #include "common/db/connection_pool.h"
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/cancellation.h"
 #include "spdlog/spdlog.h"
 
 namespace analytics::db {
@@ -126,8 +128,15 @@ int ConnectionPool::in_use() const {
 ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
     std::string_view name, Isolation isolation, absl::Time deadline,
     const std::function<absl::Status(pqxx::transaction_base&)>& body) {
+  const std::function<bool()>* cancelled = CurrentCancellation();
+  if (cancelled != nullptr && (*cancelled)()) {
+    return {absl::CancelledError("the caller cancelled the call"), false};
+  }
   auto lease = Acquire(deadline);
   if (!lease.ok()) return {lease.status(), false};
+  // Destroyed before the lease: no cancel reaches the connection's next user.
+  std::optional<CancelWatch> watch;
+  if (cancelled != nullptr) watch.emplace(lease->connection(), *cancelled);
   bool committing = false;
   try {
     absl::Status status;
@@ -150,6 +159,12 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
     return {status, !status.ok()};
   } catch (const std::exception& e) {
     absl::Status status = FromPqxx(e);
+    if (watch.has_value() && watch->fired()) {
+      // Most likely our cancel (57014); whatever it was, nobody waits for it.
+      status = absl::CancelledError(
+          absl::StrCat("the caller cancelled the call; its statement stopped: ",
+                       status.message()));
+    }
     // A failed COMMIT drops the connection too: libpqxx then considers the
     // transaction closed and sends no ROLLBACK, but PostgreSQL may still hold
     // it open and aborted (a statement timeout or cancel that lands as COMMIT

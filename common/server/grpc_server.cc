@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/metrics/metrics_http.h"
 #include "common/metrics/rpc_metrics.h"
+#include "common/server/call_cancellation.h"
 #include "common/server/dependency_health.h"
 #include "common/server/health_port.h"
 #include "common/server/request_log.h"
@@ -40,6 +41,7 @@ absl::Status RunServer(const ServerOptions& options,
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(MakeRequestLogInterceptor());
+  interceptors.push_back(MakeCallCancellationInterceptor());
   if (options.metrics != nullptr) {
     interceptors.push_back(MakeRpcMetricsInterceptor(options.metrics));
   }

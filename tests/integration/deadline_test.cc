@@ -1,11 +1,17 @@
 // Request deadlines reach PostgreSQL: a statement that outlives the time the
 // caller still waits is cancelled by the server and reported as
 // DEADLINE_EXCEEDED, a call whose deadline has passed does no work, and a
-// wait for a pooled connection ends at the caller's deadline.
+// wait for a pooled connection ends at the caller's deadline. A call that is
+// cancelled stops its statement in PostgreSQL.
+#include <atomic>
+#include <thread>
+
+#include "common/db/cancellation.h"
 #include "common/db/connection_pool.h"
 #include "gtest/gtest.h"
 #include "reducer-service/src/activity_repository.h"
 #include "reducer-service/src/report_repository.h"
+#include "tests/support/stack.h"
 #include "tests/support/test_database.h"
 
 namespace analytics::testing {
@@ -122,6 +128,111 @@ TEST(DeadlineTest, WaitForAConnectionStopsAtTheCallersDeadline) {
   waited = acquire(absl::Now() + kCallerWaits);
   EXPECT_TRUE(waited.ok()) << waited;
   EXPECT_LT(took, kCallerWaits);
+}
+
+// The mechanism: a transaction run under a CancellationScope whose question
+// turns true 300 ms into a 5 s statement stops then (CANCELLED, not the
+// statement's DEADLINE_EXCEEDED), and the connection serves the next one.
+TEST(DeadlineTest, CancellationStopsTheRunningStatement) {
+  absl::StatusOr<std::unique_ptr<TestDatabase>> db = TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  db::ConnectionPool pool(db::PoolOptions{.url = (*db)->url(), .size = 1}, {});
+  std::atomic<bool> cancelled{false};
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    cancelled = true;
+  });
+  const absl::Time started = absl::Now();
+  absl::Status slow;
+  {
+    db::CancellationScope scope([&] { return cancelled.load(); });
+    slow = pool.RunTransaction("slow", [](pqxx::transaction_base& tx) {
+      tx.exec("SELECT pg_sleep(5)");
+      return absl::OkStatus();
+    });
+  }
+  canceller.join();
+  EXPECT_EQ(slow.code(), absl::StatusCode::kCancelled) << slow;
+  EXPECT_GE(absl::Now() - started, absl::Milliseconds(300));
+  EXPECT_LT(absl::Now() - started, absl::Seconds(2));
+
+  // Already cancelled: nothing runs. Outside a scope: nothing is watched.
+  {
+    db::CancellationScope scope([] { return true; });
+    bool ran = false;
+    absl::Status none =
+        pool.RunTransaction("none", [&](pqxx::transaction_base&) {
+          ran = true;
+          return absl::OkStatus();
+        });
+    EXPECT_EQ(none.code(), absl::StatusCode::kCancelled) << none;
+    EXPECT_FALSE(ran);
+  }
+  absl::Status next =
+      pool.RunTransaction("next", [](pqxx::transaction_base& tx) {
+        tx.exec("SELECT pg_sleep(0.3)");
+        return absl::OkStatus();
+      });
+  EXPECT_TRUE(next.ok()) << next;
+}
+
+// Through gRPC: a GetOverview (30 s deadline) waits for a lock the test
+// holds on `rollups`; the client cancels it. Within 1 s no backend of the
+// database waits for the lock any more (before, it waited until its
+// deadline, holding its pooled connection); the call ends CANCELLED, and
+// once the lock goes the next GetOverview answers.
+TEST(DeadlineTest, CancelledCallStopsItsStatementInPostgres) {
+  absl::StatusOr<std::unique_ptr<ServiceStack>> stack = ServiceStack::Start();
+  ASSERT_TRUE(stack.ok()) << stack.status();
+  absl::StatusOr<v1::CreateSiteResponse> site = (*stack)->CreateSite("cancel");
+  ASSERT_TRUE(site.ok()) << site.status();
+  const int64_t site_id = site->site().site_id();
+  const absl::Time to = absl::Now();
+  const absl::Time from = to - absl::Hours(24 * 3);
+  auto waiting = [&] {
+    return (*stack)->db().QueryInt(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+        "AND wait_event_type = 'Lock'",
+        (*stack)->db().name());
+  };
+
+  pqxx::connection locker((*stack)->db().url());
+  pqxx::work lock(locker);
+  lock.exec("LOCK TABLE rollups IN ACCESS EXCLUSIVE MODE");
+
+  auto context = AuthorizedContext(site->read_key());
+  grpc::Status status;
+  std::thread call([&] {
+    v1::Overview overview;
+    status = (*stack)->query().GetOverview(
+        context.get(), OverviewRequest(site_id, from, to), &overview);
+  });
+  const absl::Time wait_until = absl::Now() + absl::Seconds(10);
+  while (waiting() == 0 && absl::Now() < wait_until) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(waiting(), 1) << "the statement never waited for the lock";
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_EQ(waiting(), 1);
+
+  const absl::Time cancelled_at = absl::Now();
+  context->TryCancel();
+  while (waiting() > 0 && absl::Now() - cancelled_at < absl::Seconds(5)) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const absl::Duration stopped_after = absl::Now() - cancelled_at;
+  call.join();
+  EXPECT_EQ(waiting(), 0);
+  EXPECT_LT(stopped_after, absl::Seconds(1));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED)
+      << status.error_message();
+
+  lock.abort();
+  v1::Overview overview;
+  grpc::Status after =
+      (*stack)->GetOverview(site->read_key(), site_id, from, to, &overview);
+  EXPECT_TRUE(after.ok()) << after.error_message();
+  EXPECT_EQ(overview.events(), 0);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "tests/support/stack.h"
 
 #include "common/auth/keys.h"
+#include "common/server/call_cancellation.h"
 #include "common/time/clock.h"
 #include "common/time/proto_time.h"
 #include "google/protobuf/util/time_util.h"
@@ -120,6 +121,13 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start(
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                            &port);
+  // As RunServer does, so in-process calls stop their statements when
+  // cancelled.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(MakeCallCancellationInterceptor());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(stack->ingest_.get());
   builder.RegisterService(stack->admin_.get());
   builder.RegisterService(stack->query_.get());
