@@ -88,8 +88,8 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Start(
   // No caching, so tests see key changes at once.
   stack->keys_ = std::make_unique<SiteKeyCache>(
       stack->sites_.get(), &Clock::Real(), absl::ZeroDuration());
-  stack->events_ =
-      std::make_unique<ingest::EventRepository>(stack->pool_.get());
+  stack->events_ = std::make_unique<ingest::EventRepository>(
+      stack->pool_.get(), options.group_commit);
   stack->rate_limiter_ = std::make_unique<ingest::SiteRateLimiter>(
       options.site_rate_limit, options.rate_limit_clock != nullptr
                                    ? options.rate_limit_clock

@@ -57,6 +57,8 @@ struct StackOptions {
   // The limiter's clock (e.g. a FakeClock, so no refill happens between a
   // test's calls); null: the real clock. Must outlive the stack.
   const Clock* rate_limit_clock = nullptr;
+  // How the stack's EventRepository groups concurrent Ingest calls.
+  ingest::GroupCommitOptions group_commit;
 };
 
 class ServiceStack {
