@@ -91,7 +91,9 @@ CancellationScope::CancellationScope(std::function<bool()> cancelled)
 CancellationScope::~CancellationScope() { current_cancellation = previous_; }
 
 const std::function<bool()>* CurrentCancellation() {
-  return current_cancellation;
+  return current_cancellation != nullptr && *current_cancellation
+             ? current_cancellation
+             : nullptr;
 }
 
 CancelWatch::CancelWatch(pqxx::connection& connection,

@@ -21,7 +21,10 @@ namespace analytics::db {
 
 // Makes `cancelled` the current thread's question until destroyed, then
 // restores the previous one. `cancelled` must be safe to call from another
-// thread while the scope lives. Must be destroyed on the thread that made it.
+// thread while the scope lives. An empty `cancelled` makes the thread's
+// transactions uncancellable for the scope: work shared with other callers
+// (a group commit a caller's thread happens to run) must not stop because
+// one of them left. Must be destroyed on the thread that made it.
 class CancellationScope final {
  public:
   explicit CancellationScope(std::function<bool()> cancelled);
@@ -34,7 +37,7 @@ class CancellationScope final {
   const std::function<bool()>* const previous_;
 };
 
-// The current thread's question; nullptr outside a scope.
+// The current thread's question; nullptr outside a scope or in an empty one.
 const std::function<bool()>* CurrentCancellation();
 
 // While alive, a thread polls `cancelled` about every 20 ms and, the first

@@ -2,6 +2,7 @@
 // concurrent calls grouped into shared transactions.
 #include "ingest-service/src/event_repository.h"
 
+#include "common/db/cancellation.h"
 #include "common/db/channels.h"
 #include "common/json/json_writer.h"
 #include "common/rollups/rollup_model.h"
@@ -141,6 +142,9 @@ void EventRepository::CommitGroup(const std::vector<Pending*>& group) {
   std::vector<const std::string*> members;
   for (const Pending* p : group) members.push_back(&p->events_json);
   std::vector<absl::StatusOr<int>> results;
+  // The group belongs to every member, not to the caller whose thread runs
+  // it: a write that started is finished even if that caller went away.
+  db::CancellationScope not_cancellable(nullptr);
   absl::Status shared = pool_->RunTransaction(
       "store_events", [&](pqxx::transaction_base& tx) -> absl::Status {
         results = InsertGroup(tx, members);  // a retried attempt starts over
