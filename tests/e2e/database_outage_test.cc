@@ -15,6 +15,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -25,6 +26,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/health.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/scenario.h"
 #include "tests/support/service_process.h"
@@ -126,21 +128,39 @@ class DatabaseOutageTest : public ::testing::Test {
 
   int64_t Queued() { return db_->QueryInt("SELECT count(*) FROM event_queue"); }
 
-  // grpc.health.v1 status of `service` ("" = overall) on `port`.
-  static grpc::health::v1::HealthCheckResponse::ServingStatus Health(
-      int port, const std::string& service) {
-    auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(1));
-    grpc::health::v1::HealthCheckRequest request;
-    request.set_service(service);
-    grpc::health::v1::HealthCheckResponse response;
-    if (!stub->Check(&context, request, &response).ok()) {
-      return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  // What health said while the database was down.
+  struct OutageHealth {
+    // Whether the service's own name was NOT_SERVING at least once.
+    bool ingest_not_serving = false;
+    bool reducer_not_serving = false;
+    int samples = 0;
+  };
+
+  // Reads health every 50 ms until `done()`. The services' names may turn
+  // NOT_SERVING (recorded in `seen`); the overall status ("", what the
+  // probes ask) must stay SERVING throughout: a database outage must not
+  // empty the Service.
+  void SampleHealth(const std::function<bool()>& done, OutageHealth* seen) {
+    using Status = grpc::health::v1::HealthCheckResponse;
+    while (!done()) {
+      seen->ingest_not_serving |=
+          Health(ingest_port_, "analytics.v1.IngestService") ==
+          Status::NOT_SERVING;
+      seen->reducer_not_serving |=
+          Health(reducer_port_, "analytics.reducer") == Status::NOT_SERVING;
+      EXPECT_EQ(Health(ingest_port_, ""), Status::SERVING);
+      EXPECT_EQ(Health(reducer_port_, ""), Status::SERVING);
+      ++seen->samples;
+      absl::SleepFor(absl::Milliseconds(50));
     }
-    return response.status();
+  }
+
+  // Both names SERVING again within 10 s of the database answering, without
+  // a restart of either service (and "" still SERVING).
+  void ExpectServingAgain() {
+    ExpectServing(ingest_port_, "analytics.v1.IngestService");
+    ExpectServing(reducer_port_, "analytics.reducer");
+    ExpectServing(reducer_port_, v1::QueryService::service_full_name());
   }
 
   // Sends `request` until it succeeds (same events, same ids every time) and
@@ -273,7 +293,7 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
   const int64_t queued_at_freeze = Queued();
   int frozen_processes = 0;
   int freeze_failures = 0;
-  bool ingest_not_serving = false, reducer_not_serving = false;
+  OutageHealth frozen_health;
   for (size_t round = 0; round < kFreezes; ++round, ++next) {
     const int64_t queued = Queued();
     ASSERT_GT(queued, 0) << "the reducer was done before freeze " << round
@@ -285,20 +305,9 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
       IngestUntilAcknowledged(site.write_key(), requests[next],
                               &freeze_failures);
     });
-    // Meanwhile health says so under the services' names, never overall
-    // (the probes' status: a database outage must not empty the Service).
+    // Meanwhile health says so under the services' names, never overall.
     const absl::Time thaw_at = absl::Now() + kFreeze;
-    while (absl::Now() < thaw_at) {
-      using Status = grpc::health::v1::HealthCheckResponse;
-      ingest_not_serving |=
-          Health(ingest_port_, "analytics.v1.IngestService") ==
-          Status::NOT_SERVING;
-      reducer_not_serving |=
-          Health(reducer_port_, "analytics.reducer") == Status::NOT_SERVING;
-      EXPECT_EQ(Health(ingest_port_, ""), Status::SERVING);
-      EXPECT_EQ(Health(reducer_port_, ""), Status::SERVING);
-      absl::SleepFor(absl::Milliseconds(50));
-    }
+    SampleHealth([&] { return absl::Now() >= thaw_at; }, &frozen_health);
     EXPECT_TRUE(reducer_process_->running()) << Logs();
     EXPECT_TRUE(ingest_process_->running()) << Logs();
     const absl::Status thawed = server_->Thaw();
@@ -316,22 +325,11 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
     }
   }
 
-  EXPECT_TRUE(ingest_not_serving) << "ingest health missed the outage";
-  EXPECT_TRUE(reducer_not_serving) << "reducer health missed the outage";
-  // And SERVING again once the database answers, without a restart.
-  for (int port : {ingest_port_, reducer_port_}) {
-    const std::string name = port == ingest_port_ ? "analytics.v1.IngestService"
-                                                  : "analytics.reducer";
-    const absl::Time give_up = absl::Now() + absl::Seconds(10);
-    while (Health(port, name) !=
-               grpc::health::v1::HealthCheckResponse::SERVING &&
-           absl::Now() < give_up) {
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    EXPECT_EQ(Health(port, name),
-              grpc::health::v1::HealthCheckResponse::SERVING)
-        << name;
-  }
+  EXPECT_TRUE(frozen_health.ingest_not_serving)
+      << "ingest health missed the outage";
+  EXPECT_TRUE(frozen_health.reducer_not_serving)
+      << "reducer health missed the outage";
+  ExpectServingAgain();
 
   // 3. Restart the server with an immediate shutdown (no checkpoint, crash
   // recovery at start) while work remains, and keep ingesting meanwhile.
@@ -347,6 +345,11 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
       "::bigint");
   const absl::Time restart_started = absl::Now();
   absl::Time restart_finished;
+  // Health is read all through the restart, as during the freezes.
+  OutageHealth restart_health;
+  std::thread health_reader([&] {
+    SampleHealth([&] { return restart_done.load(); }, &restart_health);
+  });
   std::thread restarter([&] {
     restarted = server_->Restart("immediate", absl::Seconds(60));
     restart_finished = absl::Now();
@@ -358,6 +361,7 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
          absl::Now() - restart_started < absl::Seconds(30)) {
     absl::SleepFor(absl::Milliseconds(5));
   }
+  const absl::Time old_server_gone = absl::Now();
   const bool met_outage = !restart_done;
   int outage_failures = 0;
   for (; next < requests.size(); ++next) {
@@ -365,9 +369,29 @@ TEST_F(DatabaseOutageTest, ReducerSurvivesFrozenAndRestartedServer) {
     if (HasFatalFailure()) break;
   }
   restarter.join();
+  health_reader.join();
   ASSERT_FALSE(HasFatalFailure());
   ASSERT_TRUE(restarted.ok()) << restarted;
   const absl::Duration restart_time = restart_finished - restart_started;
+  // The database was down from the old postmaster's exit until the new one
+  // accepted connections (crash recovery included). A check fails every
+  // 200 ms while it is down (--health_check_interval), so the names turn
+  // NOT_SERVING within about half a second (the check's own retries
+  // included); an outage of 2 s or more cannot slip past the samples.
+  const absl::Duration down = restart_finished - old_server_gone;
+  std::cout << "[ outage   ] database down " << down << " in the restart; "
+            << restart_health.samples << " health samples; ingest was "
+            << (restart_health.ingest_not_serving ? "" : "never ")
+            << "NOT_SERVING, the reducer "
+            << (restart_health.reducer_not_serving ? "" : "never ")
+            << "NOT_SERVING" << std::endl;
+  if (met_outage && down >= absl::Seconds(2)) {
+    EXPECT_TRUE(restart_health.ingest_not_serving)
+        << "ingest health missed a " << down << " outage";
+    EXPECT_TRUE(restart_health.reducer_not_serving)
+        << "reducer health missed a " << down << " outage";
+  }
+  ExpectServingAgain();
   // The outage was real: a new postmaster runs. Whether a client saw a
   // (retryable) error depends on whether the restart outlasted ingest's own
   // transaction retries; both are correct, so only the restart is asserted.

@@ -4,12 +4,13 @@
 // Ingest and query calls or let them time out while they run; query
 // deadlines are shorter than the work (the statement must stop in
 // PostgreSQL too, also when the wait for a pooled connection used up part
-// of the deadline); a connection pool of one is held busy under a burst of
-// calls; and hostile requests arrive (500 malformed events in one batch, a
-// message over the transport limit). After each fault: every acknowledged
-// event is stored and counted exactly once, resending with the same event
-// ids counts nothing twice, and the processes that were not killed keep
-// serving (same pid). Randomness is only in timing, from fixed seeds.
+// of the deadline, and the wait itself must stop when it used up all); a
+// connection pool of one is held busy under a burst of calls; and hostile
+// requests arrive (500 malformed events in one batch, a message over the
+// transport limit). After each fault: every acknowledged event is stored and
+// counted exactly once, resending with the same event ids counts nothing twice,
+// and the processes that were not killed keep serving (same pid) and report
+// SERVING. Randomness is only in timing, from fixed seeds.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
@@ -25,16 +26,20 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/time/pg_time.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/deployment.h"
+#include "tests/support/health.h"
 #include "tests/support/scenario.h"
 #include "tests/support/stack.h"
 
@@ -200,6 +205,42 @@ class LoadFaultsTest : public ::testing::Test {
       *request.add_events() = ToProto(e);
     }
     return request;
+  }
+
+  // After a fault: the processes that were not killed, ingest and the
+  // query-only reducer, report SERVING overall and under their names.
+  void ExpectIngestAndQueryServing() {
+    ExpectServing(deployment_->ingest_port(),
+                  v1::IngestService::service_full_name());
+    ExpectServing(deployment_->query_port(),
+                  v1::QueryService::service_full_name());
+  }
+
+  // What the query process's access lines (--log_level=debug) say about
+  // each call of QueryService.`method`, in order: its code and how long the
+  // server took, as the server itself saw it.
+  struct Access {
+    std::string code;
+    double ms = 0;
+  };
+  std::vector<Access> QueryAccess(const std::string& method) {
+    const std::string key =
+        absl::StrCat("rpc /analytics.v1.QueryService/", method, " ");
+    std::vector<Access> calls;
+    for (absl::string_view line : absl::StrSplit(
+             deployment_->query_process().LogTail(std::string::npos), '\n')) {
+      const size_t at = line.find(key);
+      if (at == absl::string_view::npos) continue;
+      // "<code> <ms> ms"
+      const std::vector<absl::string_view> words =
+          absl::StrSplit(line.substr(at + key.size()), ' ');
+      Access& call = calls.emplace_back();
+      call.code = std::string(words[0]);
+      if (words.size() < 2 || !absl::SimpleAtod(words[1], &call.ms)) {
+        ADD_FAILURE() << "unreadable access line: " << line;
+      }
+    }
+    return calls;
   }
 
   std::string Logs() {
@@ -375,6 +416,10 @@ TEST_F(LoadFaultsTest, IngestSigkilledAtRandomUnderLoadStoresEveryEventOnce) {
   EXPECT_EQ(deployment_->reducer(*reducer).pid(), reducer_pid);
   EXPECT_TRUE(deployment_->query_process().running());
   EXPECT_EQ(deployment_->query_process().pid(), query_pid);
+  // Health agrees: the ingest started last, the query-only reducer and the
+  // reduce-only replica (its only name is analytics.reducer).
+  ExpectIngestAndQueryServing();
+  ExpectServing(deployment_->reducer_port(*reducer), "analytics.reducer");
 }
 
 // Clients that go away in the middle of a call: Ingest and GetOverview calls
@@ -602,6 +647,7 @@ TEST_F(LoadFaultsTest, ClientsThatDisconnectMidRequestLeaveEveryEventOnce) {
   EXPECT_EQ(deployment_->ingest_process().pid(), ingest_pid);
   EXPECT_TRUE(deployment_->query_process().running());
   EXPECT_EQ(deployment_->query_process().pid(), query_pid);
+  ExpectIngestAndQueryServing();
 }
 
 // Query deadlines shorter than the work. Over two weeks of RandomTraffic,
@@ -780,6 +826,7 @@ TEST_F(LoadFaultsTest, QueryDeadlineShorterThanTheWorkStopsTheStatement) {
   }
   EXPECT_TRUE(deployment_->query_process().running());
   EXPECT_EQ(deployment_->query_process().pid(), query_pid);
+  ExpectIngestAndQueryServing();
 }
 
 // A pool of one connection per process (--db_pool_size=1), held by a call
@@ -1012,17 +1059,27 @@ TEST_F(LoadFaultsTest, ExhaustedPoolOfOneAnswersResourceExhaustedAndRecovers) {
   EXPECT_EQ(deployment_->ingest_process().pid(), ingest_pid);
   EXPECT_TRUE(deployment_->query_process().running());
   EXPECT_EQ(deployment_->query_process().pid(), query_pid);
+  // While the connection was held, the health checks of a pool of one
+  // found it busy too; once it is free both report SERVING again.
+  ExpectIngestAndQueryServing();
 }
 
 // A query's deadline covers its wait for a connection too. Pool of one: a
 // GetBreakdown (entry pages: reads sessions) holds the connection, waiting
-// for the sessions table the test has locked; a GetOverview with a 3 s
-// deadline waits for the connection. After 2 s the sessions lock goes, the
-// holder finishes, the GetOverview gets the connection and its statement
-// waits for the rollups table, also locked by the test. The client gets
-// DEADLINE_EXCEEDED at 3 s, and the statement must be gone from PostgreSQL
-// by then too (within 1 s), although the rollups stay locked.
+// for the sessions table the test has locked. Meanwhile each report query
+// (GetOverview, GetTimeseries, GetBreakdown, GetEventPropertyBreakdown,
+// GetDashboardSummary) with a 500 ms deadline, far shorter than the pool's
+// acquire timeout (5 s), ends DEADLINE_EXCEEDED at its deadline, as the
+// server answers it too (not RESOURCE_EXHAUSTED after 5 s). Then a
+// GetOverview with a 3 s deadline waits for the connection. After 2 s the
+// sessions lock goes, the holder finishes, the GetOverview gets the connection
+// and its statement waits for the rollups table, also locked by the test. The
+// client gets DEADLINE_EXCEEDED at 3 s, and the statement must be gone from
+// PostgreSQL by then too (within 1 s), although the rollups stay locked.
 TEST_F(LoadFaultsTest, QueryDeadlineCountsTheWaitForAConnection) {
+  // Access lines, for what the server answered a call whose client had
+  // already given up.
+  deployment_->set_log_level("debug");
   ASSERT_NO_FATAL_FAILURE(
       StartServices({"--db_pool_size=1", "--key_cache_ttl=10m"}));
   const pid_t query_pid = deployment_->query_process().pid();
@@ -1058,6 +1115,99 @@ TEST_F(LoadFaultsTest, QueryDeadlineCountsTheWaitForAConnection) {
   const bool holding = WaitFor(
       [&] { return LockWaiters("reducer-service") == 1; }, absl::Seconds(10));
   EXPECT_TRUE(holding) << "the holder never waited for the sessions lock";
+
+  // Report queries with a 500 ms deadline while the connection is held. The
+  // client's own deadline ends its call at 500 ms whatever the server does,
+  // so the server's access line must show that the server stopped waiting
+  // too: DEADLINE_EXCEEDED, logged within 2 s (a wait for the pool's
+  // acquire timeout would answer RESOURCE_EXHAUSTED after 5 s).
+  // Every report query of QueryService, each on its own request.
+  v1::GetTimeseriesRequest series;
+  series.set_site_id(site_id());
+  *series.mutable_from() = Proto(base);
+  *series.mutable_to() = Proto(end);
+  series.set_interval(v1::HOUR);
+  series.set_time_zone("UTC");
+  v1::GetBreakdownRequest pages;
+  pages.set_site_id(site_id());
+  *pages.mutable_from() = Proto(base);
+  *pages.mutable_to() = Proto(end);
+  pages.set_dimension(v1::DIMENSION_PAGE);
+  v1::GetEventPropertyBreakdownRequest property;
+  property.set_site_id(site_id());
+  *property.mutable_from() = Proto(base);
+  *property.mutable_to() = Proto(end);
+  property.set_event_name("signup");
+  property.set_property_key("plan");
+  v1::GetDashboardSummaryRequest dashboard;
+  dashboard.set_site_id(site_id());
+  *dashboard.mutable_from() = Proto(base);
+  *dashboard.mutable_to() = Proto(end);
+  dashboard.set_interval(v1::HOUR);
+  dashboard.set_time_zone("UTC");
+  const std::vector<
+      std::pair<std::string, std::function<grpc::Status(grpc::ClientContext*)>>>
+      reports = {
+          {"GetOverview",
+           [&](grpc::ClientContext* context) {
+             v1::Overview out;
+             return query_->GetOverview(
+                 context, OverviewRequest(site_id(), base, end), &out);
+           }},
+          {"GetTimeseries",
+           [&](grpc::ClientContext* context) {
+             v1::Timeseries out;
+             return query_->GetTimeseries(context, series, &out);
+           }},
+          {"GetBreakdown",
+           [&](grpc::ClientContext* context) {
+             v1::Breakdown out;
+             return query_->GetBreakdown(context, pages, &out);
+           }},
+          {"GetEventPropertyBreakdown",
+           [&](grpc::ClientContext* context) {
+             v1::EventPropertyBreakdown out;
+             return query_->GetEventPropertyBreakdown(context, property, &out);
+           }},
+          {"GetDashboardSummary",
+           [&](grpc::ClientContext* context) {
+             v1::DashboardSummary out;
+             return query_->GetDashboardSummary(context, dashboard, &out);
+           }},
+      };
+  for (const auto& [method, call] : reports) {
+    const size_t logged = QueryAccess(method).size();
+    auto context = ContextWithin(site_.read_key(), absl::Milliseconds(500));
+    const absl::Time asked = absl::Now();
+    const grpc::Status status = call(context.get());
+    const absl::Duration took = absl::Now() - asked;
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+        << method << ": " << status.error_message();
+    EXPECT_GE(took, absl::Milliseconds(500)) << method;
+    EXPECT_LT(took, absl::Seconds(2)) << method;
+    std::vector<Access> calls;
+    const bool answered = WaitFor(
+        [&] {
+          calls = QueryAccess(method);
+          return calls.size() > logged;
+        },
+        asked + absl::Seconds(2) - absl::Now());
+    ASSERT_TRUE(answered) << method << ": the server still waits 2 s after "
+                          << "the call was sent\n"
+                          << Logs();
+    ASSERT_EQ(calls.size(), logged + 1) << method;
+    EXPECT_EQ(calls.back().code, "DEADLINE_EXCEEDED") << method;
+    // It waited for the connection (the deadline reached the server a
+    // moment after the client set it), and stopped well before 5 s.
+    EXPECT_GE(calls.back().ms, 400) << method;
+    EXPECT_LT(calls.back().ms, 2000) << method;
+    std::cerr << method << " with a 500 ms deadline on the busy pool: "
+              << "client " << took << ", server " << calls.back().code
+              << " after " << calls.back().ms << " ms\n";
+  }
+  EXPECT_EQ(LockWaiters("reducer-service"), 1)
+      << "the holder no longer waits for the sessions lock";
+
   const absl::Time sent = absl::Now();
   std::thread late([&] {
     auto stub =
@@ -1098,6 +1248,7 @@ TEST_F(LoadFaultsTest, QueryDeadlineCountsTheWaitForAConnection) {
   EXPECT_EQ(overview->events(), 10);
   EXPECT_TRUE(deployment_->query_process().running());
   EXPECT_EQ(deployment_->query_process().pid(), query_pid);
+  ExpectIngestAndQueryServing();
 }
 
 // A PostgreSQL backend stopped with SIGSTOP until Continue() or
@@ -1162,20 +1313,7 @@ TEST_F(LoadFaultsTest, ExhaustedPoolOfAReducingReplicaChargesNoEvent) {
   const pid_t replica_pid = replica.pid();
   ASSERT_TRUE(replica.WaitForPort(health_port, absl::Seconds(10)).ok());
   using HealthStatus = grpc::health::v1::HealthCheckResponse;
-  auto health = [&] {
-    auto stub = grpc::health::v1::Health::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port),
-                            grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
-    grpc::health::v1::HealthCheckRequest request;
-    request.set_service("analytics.reducer");
-    HealthStatus response;
-    if (!stub->Check(&context, request, &response).ok()) {
-      return HealthStatus::UNKNOWN;
-    }
-    return response.status();
-  };
+  auto health = [&] { return Health(health_port, "analytics.reducer"); };
   ASSERT_TRUE(deployment_
                   ->WaitUntilReduced(site_.read_key(), site_id(), base, end,
                                      absl::Seconds(60))
@@ -1263,6 +1401,8 @@ TEST_F(LoadFaultsTest, ExhaustedPoolOfAReducingReplicaChargesNoEvent) {
   EXPECT_FALSE(absl::StrContains(replica.LogTail(1 << 20), "isolating"));
   EXPECT_TRUE(replica.running());
   EXPECT_EQ(replica.pid(), replica_pid);
+  EXPECT_EQ(Health(health_port, ""), HealthStatus::SERVING);
+  ExpectIngestAndQueryServing();
 }
 
 // Hostile batches: 500 events (--max_events_per_request), every one

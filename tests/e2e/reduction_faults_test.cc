@@ -22,6 +22,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/deployment.h"
+#include "tests/support/health.h"
 #include "tests/support/scenario.h"
 #include "tests/support/stack.h"
 
@@ -48,23 +49,6 @@ absl::Duration CpuTime(pid_t pid) {
   }
   return absl::Seconds(static_cast<double>(utime + stime) /
                        sysconf(_SC_CLK_TCK));
-}
-
-// grpc.health.v1 status of `service` ("" = the server as a whole) on
-// 127.0.0.1:`port`; UNKNOWN when the call itself fails.
-grpc::health::v1::HealthCheckResponse::ServingStatus Health(
-    int port, const std::string& service) {
-  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  grpc::health::v1::HealthCheckRequest request;
-  request.set_service(service);
-  grpc::health::v1::HealthCheckResponse response;
-  if (!stub->Check(&context, request, &response).ok()) {
-    return grpc::health::v1::HealthCheckResponse::UNKNOWN;
-  }
-  return response.status();
 }
 
 // The events as Ingest requests of `min_size` to `max_size` events each
@@ -304,6 +288,11 @@ TEST_F(ReductionFaultsTest, ThreeReducersKilledAtRandomLeaveExactRollups) {
   ASSERT_TRUE(check.ok()) << check.status();
   EXPECT_EQ(check->rows_different(), 0);
   EXPECT_GT(check->rows_checked(), 300);
+  // The processes that were never killed serve on, and say so.
+  ExpectServing(deployment_->ingest_port(),
+                v1::IngestService::service_full_name());
+  ExpectServing(deployment_->query_port(),
+                v1::QueryService::service_full_name());
 }
 
 // Reduction and ingest at once: 2 clients send RandomTraffic in uneven

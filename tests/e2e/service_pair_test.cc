@@ -23,6 +23,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/deployment.h"
+#include "tests/support/health.h"
 #include "tests/support/scenario.h"
 #include "tests/support/stack.h"
 
@@ -426,6 +427,11 @@ TEST_F(ServicePairTest, SigtermWhileReducingExitsPromptlyAndLosesNothing) {
   ASSERT_TRUE(overview.ok()) << overview.status();
   ExpectOverviewMatches(Recount(events, start, start + span, kSessionTimeout),
                         *overview);
+  // Ingest and the query-only reducer never noticed.
+  ExpectServing(deployment_->ingest_port(),
+                v1::IngestService::service_full_name());
+  ExpectServing(deployment_->query_port(),
+                v1::QueryService::service_full_name());
 }
 
 // Ingest under load from concurrent clients, SIGTERM in the middle: the
@@ -544,6 +550,12 @@ TEST_F(ServicePairTest, SigtermDuringIngestLoadLosesNoAcknowledgedEvent) {
   ASSERT_TRUE(overview.ok()) << overview.status();
   EXPECT_EQ(overview->events(), total);
   EXPECT_EQ(overview->pageviews(), total);
+  // The ingest started after the SIGTERM, and the query-only reducer that
+  // served all along, report SERVING.
+  ExpectServing(deployment_->ingest_port(),
+                v1::IngestService::service_full_name());
+  ExpectServing(deployment_->query_port(),
+                v1::QueryService::service_full_name());
 }
 
 }  // namespace
