@@ -621,9 +621,14 @@ TEST_F(LoadFaultsTest, ClientsThatDisconnectMidRequestLeaveEveryEventOnce) {
     call.join();
     EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
     EXPECT_LT(absl::Now() - cancelled_at, absl::Milliseconds(500));
-    absl::SleepFor(absl::Seconds(1));
-    std::cerr << "1 s after the cancel, " << LockWaiters("reducer-service")
-              << " GetOverview statement(s) still wait in PostgreSQL\n";
+    // The cancel reaches PostgreSQL too (common/db/cancellation.h).
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return LockWaiters("reducer-service") == 0 &&
+                 ActiveStatements("reducer-service") == 0;
+        },
+        absl::Seconds(1)))
+        << "1 s after the cancel the GetOverview statement still waits";
     lock.reset();
   }
 
@@ -1612,6 +1617,63 @@ TEST_F(LoadFaultsTest, HostileBatchesStoreNothingAndIngestServesOn) {
   EXPECT_EQ(StoredEvents(), at_limit_events - 1 + 5);
   EXPECT_TRUE(deployment_->ingest_process().running());
   EXPECT_EQ(deployment_->ingest_process().pid(), ingest_pid);
+}
+
+// A client process killed in the middle of a GetOverview whose statement
+// waits for a lock the test holds: no cancel is sent, the client's TCP
+// connection just closes. gRPC reports the call as cancelled, and within 1 s
+// the statement no longer waits or runs in PostgreSQL (before statement
+// cancellation it waited until the client's 60 s deadline); the query
+// process serves on, same pid.
+TEST_F(LoadFaultsTest, ClientKilledMidCallStopsItsStatement) {
+  ASSERT_NO_FATAL_FAILURE(StartServices());
+  const pid_t query_pid = deployment_->query_process().pid();
+  const absl::Time to = absl::Now();
+  const absl::Time from = to - absl::Hours(24);
+  auto lock = std::make_unique<TableLock>(
+      db_->url(), "LOCK TABLE rollups IN ACCESS EXCLUSIVE MODE");
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> client =
+      ServiceProcess::Spawn(
+          ANALYTICS_CTL_BIN,
+          {absl::StrCat("--target=127.0.0.1:", deployment_->query_port()),
+           "--timeout=60s", "overview", "--read-key=" + site_.read_key(),
+           absl::StrCat("--site=", site_id()),
+           "--from=" +
+               absl::FormatTime(absl::RFC3339_full, from, absl::UTCTimeZone()),
+           "--to=" +
+               absl::FormatTime(absl::RFC3339_full, to, absl::UTCTimeZone())});
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE(WaitFor([&] { return LockWaiters("reducer-service") == 1; },
+                      absl::Seconds(10)))
+      << "the GetOverview statement never waited for the lock\n"
+      << (*client)->LogTail();
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_EQ(LockWaiters("reducer-service"), 1);
+
+  (*client)->Signal(SIGKILL);
+  const absl::Time killed_at = absl::Now();
+  absl::StatusOr<int> exit_code = (*client)->Wait(absl::Seconds(5));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 128 + SIGKILL);
+  const bool stopped = WaitFor(
+      [&] {
+        return LockWaiters("reducer-service") == 0 &&
+               ActiveStatements("reducer-service") == 0;
+      },
+      absl::Seconds(5));
+  const absl::Duration stopped_after = absl::Now() - killed_at;
+  EXPECT_TRUE(stopped) << "the killed client's statement still runs";
+  EXPECT_LT(stopped_after, absl::Seconds(1));
+
+  lock.reset();
+  v1::Overview overview;
+  auto context = ContextWithin(site_.read_key(), absl::Seconds(10));
+  grpc::Status after = query_->GetOverview(
+      context.get(), OverviewRequest(site_id(), from, to), &overview);
+  EXPECT_TRUE(after.ok()) << after.error_message();
+  EXPECT_EQ(overview.events(), 0);
+  EXPECT_EQ(deployment_->query_process().pid(), query_pid);
+  EXPECT_TRUE(deployment_->query_process().running());
 }
 
 }  // namespace
