@@ -51,7 +51,8 @@ class CancelWatch final {
   CancelWatch(const CancelWatch&) = delete;
   CancelWatch& operator=(const CancelWatch&) = delete;
 
-  // A cancel was sent: the statement's error is the caller's cancellation.
+  // A cancel was sent: the statement's error is the caller's cancellation,
+// and the connection is dropped (the cancel may have hit the ROLLBACK).
   bool fired() const;
 
   struct Entry;

@@ -156,6 +156,7 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
         tx.commit();
       }
     }
+    if (watch.has_value() && watch->fired()) lease->Discard();
     return {status, !status.ok()};
   } catch (const std::exception& e) {
     absl::Status status = FromPqxx(e);
@@ -170,8 +171,11 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
     // it open and aborted (a statement timeout or cancel that lands as COMMIT
     // starts), so every later transaction on it would fail with "current
     // transaction is aborted" (25P02).
+    // So does a cancel we sent: it may have landed on the ROLLBACK instead,
+    // leaving the transaction open and aborted in the same way.
     if (committing || status.code() == absl::StatusCode::kUnavailable ||
-        status.code() == absl::StatusCode::kUnknown) {
+        status.code() == absl::StatusCode::kUnknown ||
+        (watch.has_value() && watch->fired())) {
       lease->Discard();
     }
     // A broken connection usually means the server restarted or the network

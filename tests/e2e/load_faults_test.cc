@@ -760,7 +760,9 @@ TEST_F(LoadFaultsTest, QueryDeadlineShorterThanTheWorkStopsTheStatement) {
         EXPECT_TRUE(MessageDifferencer::Equals(got, expected_breakdown));
       }
       v1::Breakdown again;
-      ASSERT_TRUE(breakdown(absl::Seconds(30), &again).ok());
+      const grpc::Status again_status = breakdown(absl::Seconds(30), &again);
+      ASSERT_TRUE(again_status.ok())
+          << again_status.error_code() << ": " << again_status.error_message();
       EXPECT_TRUE(MessageDifferencer::Equals(again, expected_breakdown));
     } else {
       v1::Timeseries got;
@@ -769,7 +771,9 @@ TEST_F(LoadFaultsTest, QueryDeadlineShorterThanTheWorkStopsTheStatement) {
         EXPECT_TRUE(MessageDifferencer::Equals(got, expected_series));
       }
       v1::Timeseries again;
-      ASSERT_TRUE(series(absl::Seconds(30), &again).ok());
+      const grpc::Status again_status = series(absl::Seconds(30), &again);
+      ASSERT_TRUE(again_status.ok())
+          << again_status.error_code() << ": " << again_status.error_message();
       EXPECT_TRUE(MessageDifferencer::Equals(again, expected_series));
     }
     if (!status.ok()) {
@@ -821,11 +825,15 @@ TEST_F(LoadFaultsTest, QueryDeadlineShorterThanTheWorkStopsTheStatement) {
     // And right after, the same call with time to spare is exact.
     if (is_breakdown) {
       v1::Breakdown again;
-      ASSERT_TRUE(breakdown(absl::Seconds(30), &again).ok());
+      const grpc::Status again_status = breakdown(absl::Seconds(30), &again);
+      ASSERT_TRUE(again_status.ok())
+          << again_status.error_code() << ": " << again_status.error_message();
       EXPECT_TRUE(MessageDifferencer::Equals(again, expected_breakdown));
     } else {
       v1::Timeseries again;
-      ASSERT_TRUE(series(absl::Seconds(30), &again).ok());
+      const grpc::Status again_status = series(absl::Seconds(30), &again);
+      ASSERT_TRUE(again_status.ok())
+          << again_status.error_code() << ": " << again_status.error_message();
       EXPECT_TRUE(MessageDifferencer::Equals(again, expected_series));
     }
   }
