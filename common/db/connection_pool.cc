@@ -160,7 +160,8 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
     return {status, !status.ok()};
   } catch (const std::exception& e) {
     absl::Status status = FromPqxx(e);
-    if (watch.has_value() && watch->fired()) {
+    const bool cancel_sent = watch.has_value() && watch->fired();
+    if (cancel_sent) {
       // Most likely our cancel (57014); whatever it was, nobody waits for it.
       status = absl::CancelledError(
           absl::StrCat("the caller cancelled the call; its statement stopped: ",
@@ -174,8 +175,7 @@ ConnectionPool::AttemptOutcome ConnectionPool::Attempt(
     // So does a cancel we sent: it may have landed on the ROLLBACK instead,
     // leaving the transaction open and aborted in the same way.
     if (committing || status.code() == absl::StatusCode::kUnavailable ||
-        status.code() == absl::StatusCode::kUnknown ||
-        (watch.has_value() && watch->fired())) {
+        status.code() == absl::StatusCode::kUnknown || cancel_sent) {
       lease->Discard();
     }
     // A broken connection usually means the server restarted or the network

@@ -24,7 +24,7 @@ struct TimeRange {
 // A block of `days` whole UTC days starting a multiple of `days` days after
 // 1970-01-01: a row of visitor_spans (migration 0009), the union of the
 // overview's day sketches of the block. Must agree with SQL's
-// visitor_span_start().
+// visitor_span_start() and visitor_span_lengths().
 struct VisitorSpan {
   int days;
   absl::Time start;

@@ -23,6 +23,13 @@
 -- Breakdown keys have no spans (they would multiply the reducer's sketch
 -- writes by five for every key).
 
+-- The block lengths in days, for every statement that writes spans; the
+-- planner's list is kVisitorSpanDays (reducer-service range_plan.h).
+CREATE FUNCTION visitor_span_lengths()
+RETURNS SETOF integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ VALUES (4), (16), (64), (256) $$;
+
 CREATE FUNCTION visitor_span_start(day timestamptz, days integer)
 RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -51,7 +58,7 @@ LANGUAGE sql STABLE
 AS $$
   SELECT l.days::smallint, visitor_span_start(r.bucket_start, l.days),
          hll_union_agg(r.visitors_hll)
-  FROM (VALUES (4), (16), (64), (256)) AS l(days)
+  FROM visitor_span_lengths() AS l(days)
   JOIN rollups r
     ON r.site_id = site AND r.granularity = 1 AND r.dimension = 0
    AND r.key = '' AND r.visitors_hll IS NOT NULL
@@ -67,7 +74,7 @@ INSERT INTO visitor_spans (site_id, days, span_start, visitors_hll)
 SELECT r.site_id, l.days, visitor_span_start(r.bucket_start, l.days),
        hll_union_agg(r.visitors_hll)
 FROM rollups r
-CROSS JOIN (VALUES (4), (16), (64), (256)) AS l(days)
+CROSS JOIN visitor_span_lengths() AS l(days)
 WHERE r.granularity = 1 AND r.dimension = 0 AND r.key = ''
   AND r.visitors_hll IS NOT NULL
 GROUP BY 1, 2, 3;

@@ -17,7 +17,7 @@ INSERT INTO visitor_spans AS s (site_id, days, span_start, visitors_hll)
 SELECT d.site_id, l.days, visitor_span_start(d.bucket_start, l.days),
        hll_union_agg(d.visitors_hll)
 FROM day_sketches d
-CROSS JOIN (VALUES (4), (16), (64), (256)) AS l(days)
+CROSS JOIN visitor_span_lengths() AS l(days)
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3
 ON CONFLICT (site_id, days, span_start) DO UPDATE SET
