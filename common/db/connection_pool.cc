@@ -209,6 +209,10 @@ void LimitStatementTime(pqxx::transaction_base& tx, absl::Duration limit) {
                  absl::StrCat(ms));
 }
 
+void PreferGenericPlans(pqxx::transaction_base& tx) {
+  tx.exec("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)");
+}
+
 void SleepBeforeRetry(const RetryPolicy& policy, int attempt) {
   absl::Duration backoff =
       policy.initial_backoff * (1 << std::min(attempt, 10));

@@ -136,6 +136,14 @@ class ConnectionPool {
 // nothing: the pool's statement timeout applies.
 void LimitStatementTime(pqxx::transaction_base& tx, absl::Duration limit);
 
+// Lets the current transaction's prepared statements run on their cached
+// generic plan instead of being planned again for each execution's
+// parameters (plan_cache_mode). For statements whose parameters the planner
+// cannot see into anyway (a RangePlan as JSON): planning them over a
+// partitioned events table costs milliseconds per call, more than running
+// them; partitions are still pruned when the statement runs.
+void PreferGenericPlans(pqxx::transaction_base& tx);
+
 // Sleeps between retries: exponential, capped, jittered.
 void SleepBeforeRetry(const RetryPolicy& policy, int attempt);
 

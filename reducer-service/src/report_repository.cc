@@ -1,8 +1,12 @@
 // ReportRepository on libpqxx.
 #include "reducer-service/src/report_repository.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
 #include "common/json/json_writer.h"
 #include "common/time/pg_time.h"
+#include "reducer-service/src/breakdown_ranking.h"
 #include "reducer-service/src/sql_queries.h"
 
 namespace analytics::reducer {
@@ -78,6 +82,125 @@ absl::StatusOr<OverviewSnapshot> ReadOverviewIn(
   return snapshot;
 }
 
+// Sort values a breakdown needs a key's sketches for, as the bits of
+// select_breakdown_sketches.sql's $5.
+constexpr int kVisitorsBit = 1;
+constexpr int kSessionsBit = 2;
+
+int DistinctBit(BreakdownMetric m) {
+  switch (m) {
+    case BreakdownMetric::kVisitors:
+      return kVisitorsBit;
+    case BreakdownMetric::kSessions:
+      return kSessionsBit;
+    case BreakdownMetric::kEvents:
+    case BreakdownMetric::kPageviews:
+      return 0;
+  }
+  return 0;
+}
+
+std::string KeysJson(const std::vector<std::string>& keys) {
+  JsonWriter json;
+  json.BeginArray();
+  for (const std::string& k : keys) json.String(k);
+  json.EndArray();
+  return json.Release();
+}
+
+struct DistinctCounts {
+  int64_t visitors = 0;
+  int64_t sessions = 0;
+};
+
+// Reads `bits` of the keys' distinct counts into `counts` (keys without
+// events in the range stay 0).
+void ReadDistinct(pqxx::transaction_base& tx, const BreakdownQuery& q,
+                  const std::string& plan, const std::vector<std::string>& keys,
+                  int bits,
+                  absl::flat_hash_map<std::string, DistinctCounts>& counts) {
+  if (keys.empty() || bits == 0) return;
+  for (const auto& row : tx.exec_prepared(
+           "select_breakdown_sketches", q.site_id, plan,
+           static_cast<int>(q.kind.dimension), KeysJson(keys), bits)) {
+    DistinctCounts& c = counts[row[0].as<std::string>()];
+    if (!row[1].is_null()) c.visitors = row[1].as<int64_t>();
+    if (!row[2].is_null()) c.sessions = row[2].as<int64_t>();
+  }
+}
+
+// An event-dimension breakdown: every key's events and pageviews in one
+// statement, then sketch unions only for the keys BreakdownRanking says can
+// reach the page, then the page's other distinct count.
+BreakdownPage ReadEventBreakdownIn(pqxx::transaction_base& tx,
+                                   const BreakdownQuery& q,
+                                   const std::string& plan) {
+  BreakdownPage page;
+  absl::flat_hash_map<std::string, BreakdownValues> totals;
+  std::vector<KeyBound> bounds;
+  for (const auto& row :
+       tx.exec_prepared("select_breakdown_keys", q.site_id, plan,
+                        static_cast<int>(q.kind.dimension))) {
+    page.pending_events = row[3].as<int64_t>();
+    page.as_of = Micros(row[4]);
+    if (row[0].is_null()) continue;  // no keys: the only row
+    BreakdownValues v{.key = row[0].as<std::string>(),
+                      .events = row[1].as<int64_t>(),
+                      .pageviews = row[2].as<int64_t>()};
+    // Exact for events and pageviews; for a distinct count, its events
+    // bound it (every visitor or session of the key has one).
+    bounds.push_back(KeyBound{.key = v.key,
+                              .bound = q.sort_by == BreakdownMetric::kPageviews
+                                           ? v.pageviews
+                                           : v.events});
+    totals.emplace(v.key, std::move(v));
+  }
+
+  const int sort_bit = DistinctBit(q.sort_by);
+  absl::flat_hash_map<std::string, DistinctCounts> distinct;
+  BreakdownRanking ranking(std::move(bounds), q.after,
+                           static_cast<size_t>(std::max(q.limit, 0)));
+  // The first round evaluates a few more keys than the page holds; each
+  // further round (rare: flat distributions, deep pages) twice as many.
+  size_t round = static_cast<size_t>(std::max(q.limit, 1)) * 2;
+  for (std::vector<std::string> keys = ranking.Next(round); !keys.empty();
+       keys = ranking.Next(round *= 2)) {
+    ReadDistinct(tx, q, plan, keys, sort_bit, distinct);
+    for (const std::string& key : keys) {
+      switch (q.sort_by) {
+        case BreakdownMetric::kEvents:
+          ranking.Record(key, totals.at(key).events);
+          break;
+        case BreakdownMetric::kPageviews:
+          ranking.Record(key, totals.at(key).pageviews);
+          break;
+        case BreakdownMetric::kVisitors:
+          ranking.Record(key, distinct[key].visitors);
+          break;
+        case BreakdownMetric::kSessions:
+          ranking.Record(key, distinct[key].sessions);
+          break;
+      }
+    }
+  }
+
+  const std::vector<RankedKey> ranked = ranking.Page();
+  std::vector<std::string> page_keys;
+  for (const RankedKey& r : ranked) page_keys.push_back(r.key);
+  ReadDistinct(tx, q, plan, page_keys,
+               (kVisitorsBit | kSessionsBit) & ~sort_bit, distinct);
+  for (const RankedKey& r : ranked) {
+    BreakdownValues v = std::move(totals.at(r.key));
+    const DistinctCounts& c = distinct[r.key];
+    // An estimate can exceed the events; the true count cannot.
+    v.visitors = std::min(c.visitors, v.events);
+    v.sessions = std::min(c.sessions, v.events);
+    v.sort_value = r.value;
+    page.rows.push_back(std::move(v));
+  }
+  return page;
+}
+
 BreakdownPage ReadBreakdownIn(pqxx::transaction_base& tx,
                               const BreakdownQuery& q) {
   JsonWriter range;
@@ -86,30 +209,20 @@ BreakdownPage ReadBreakdownIn(pqxx::transaction_base& tx,
       .Field("to", ToPgTimestamp(q.to));
   PlanFields(range, PlanRange(q.from, q.to));
   range.EndObject();
+  if (q.kind.source == BreakdownKind::Source::kEvents) {
+    return ReadEventBreakdownIn(tx, q, range.str());
+  }
   std::optional<int64_t> after_value;
   std::string after_key;
   if (q.after.has_value()) {
     after_value = q.after->value;
     after_key = q.after->key;
   }
-  const int sort_by = static_cast<int>(q.sort_by);
-  pqxx::result rows;
-  switch (q.kind.source) {
-    case BreakdownKind::Source::kEvents:
-      rows = tx.exec_prepared("select_breakdown", q.site_id, range.str(),
-                              static_cast<int>(q.kind.dimension), sort_by,
-                              after_value, after_key, q.limit);
-      break;
-    case BreakdownKind::Source::kEntryPage:
-    case BreakdownKind::Source::kExitPage:
-      rows = tx.exec_prepared(
-          "select_session_breakdown", q.site_id, range.str(),
-          q.kind.source == BreakdownKind::Source::kEntryPage ? 1 : 2, sort_by,
-          after_value, after_key, q.limit);
-      break;
-  }
   BreakdownPage page;
-  for (const auto& row : rows) {
+  for (const auto& row : tx.exec_prepared(
+           "select_session_breakdown", q.site_id, range.str(),
+           q.kind.source == BreakdownKind::Source::kEntryPage ? 1 : 2,
+           static_cast<int>(q.sort_by), after_value, after_key, q.limit)) {
     page.pending_events = row[6].as<int64_t>();
     page.as_of = Micros(row[7]);
     if (row[0].is_null()) continue;  // the empty page's only row
@@ -123,7 +236,8 @@ BreakdownPage ReadBreakdownIn(pqxx::transaction_base& tx,
   return page;
 }
 
-// Runs `read` in a read-only snapshot limited to the caller's deadline.
+// Runs `read` in a read-only snapshot limited to the caller's deadline, on
+// generic plans (every statement here takes its range as JSON).
 template <typename T, typename Read>
 absl::StatusOr<T> InSnapshot(db::ConnectionPool* pool, const char* name,
                              absl::Duration time_left, Read read) {
@@ -142,6 +256,7 @@ absl::StatusOr<T> InSnapshot(db::ConnectionPool* pool, const char* name,
               "the caller's deadline passed before the statement could run");
         }
         db::LimitStatementTime(tx, left);
+        db::PreferGenericPlans(tx);
         return read(tx);
       },
       db::Isolation::kRepeatableReadReadOnly, deadline);
@@ -151,7 +266,8 @@ absl::StatusOr<T> InSnapshot(db::ConnectionPool* pool, const char* name,
 
 std::vector<db::Statement> ReportRepository::Statements() {
   return {{"select_overview", sql::kSelectOverview},
-          {"select_breakdown", sql::kSelectBreakdown},
+          {"select_breakdown_keys", sql::kSelectBreakdownKeys},
+          {"select_breakdown_sketches", sql::kSelectBreakdownSketches},
           {"select_session_breakdown", sql::kSelectSessionBreakdown},
           {"select_event_properties", sql::kSelectEventProperties}};
 }
