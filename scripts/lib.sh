@@ -29,6 +29,11 @@ ANALYTICS_PACKAGES=(
   clang libclang-rt-dev llvm
 )
 
+# What scripts/bench needs on top: gnuplot (without X) for the charts that
+# bench/report.py draws into bench/RESULTS.md. A list of its own so the
+# tests, the local stack and the images never pull it.
+BENCH_PACKAGES=(gnuplot-nox)
+
 # --- logging ----------------------------------------------------------------
 # All diagnostics go to stderr so functions that "return" a value on stdout
 # (free_port, pg_bin) stay clean.
@@ -49,12 +54,18 @@ as_root() {
 }
 
 # --- packages ---------------------------------------------------------------
-# Install whatever from ANALYTICS_PACKAGES is missing. The dpkg-query check is
-# local and fast, so repeated runs never touch the network; `apt-get update`
-# only runs when there is actually something to install.
+# ensure_packages [packages...] — install whatever of the given packages
+# (default: ANALYTICS_PACKAGES) is missing. The dpkg-query check is local and
+# fast, so repeated runs never touch the network; `apt-get update` only runs
+# when there is actually something to install.
+# The arguments are optional (scripts/test, run and fuzz pass none):
+# shellcheck disable=SC2120
 ensure_packages() {
-  local pkg status missing=()
-  for pkg in "${ANALYTICS_PACKAGES[@]}"; do
+  local pkg status missing=() wanted=("$@")
+  if [[ $# -eq 0 ]]; then
+    wanted=("${ANALYTICS_PACKAGES[@]}")
+  fi
+  for pkg in "${wanted[@]}"; do
     status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
     if [[ "$status" != "install ok installed" ]]; then
       missing+=("$pkg")
