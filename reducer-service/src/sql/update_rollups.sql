@@ -10,10 +10,21 @@ UPDATE rollups AS r SET
   sessions = r.sessions + x.sessions,
   bounces = r.bounces + x.bounces,
   duration_us = r.duration_us + x.duration_us,
-  visitors_hll = coalesce(hll_union(r.visitors_hll, x.visitors_hll),
-                          r.visitors_hll, x.visitors_hll),
-  sessions_hll = coalesce(hll_union(r.sessions_hll, x.sessions_hll),
-                          r.sessions_hll, x.sessions_hll)
+  -- A union that adds nothing (ids the sketch already holds, which is most
+  -- of them once a bucket is busy) keeps the stored value as it is, so the
+  -- row's TOASTed sketch is not compressed and written out again.
+  visitors_hll = CASE
+    WHEN x.visitors_hll IS NULL THEN r.visitors_hll
+    WHEN r.visitors_hll IS NULL THEN x.visitors_hll
+    ELSE (SELECT CASE WHEN u = r.visitors_hll THEN r.visitors_hll ELSE u END
+          FROM hll_union(r.visitors_hll, x.visitors_hll) u)
+  END,
+  sessions_hll = CASE
+    WHEN x.sessions_hll IS NULL THEN r.sessions_hll
+    WHEN r.sessions_hll IS NULL THEN x.sessions_hll
+    ELSE (SELECT CASE WHEN u = r.sessions_hll THEN r.sessions_hll ELSE u END
+          FROM hll_union(r.sessions_hll, x.sessions_hll) u)
+  END
 FROM (
   SELECT x.*,
          (SELECT hll_add_agg(hll_hash_text(v), 15, 5, -1, 1)
