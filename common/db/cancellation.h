@@ -52,7 +52,7 @@ class CancelWatch final {
   CancelWatch& operator=(const CancelWatch&) = delete;
 
   // A cancel was sent: the statement's error is the caller's cancellation,
-// and the connection is dropped (the cancel may have hit the ROLLBACK).
+  // and the connection is dropped (the cancel may have hit the ROLLBACK).
   bool fired() const;
 
   struct Entry;
