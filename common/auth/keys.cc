@@ -17,16 +17,17 @@ std::string GenerateKey(std::string_view prefix) {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();  // no entropy
   return absl::StrCat(
-      std::string(prefix), absl::WebSafeBase64Escape(absl::string_view(
-                  reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+      std::string(prefix),
+      absl::WebSafeBase64Escape(absl::string_view(
+          reinterpret_cast<const char*>(bytes), sizeof(bytes))));
 }
 
 std::string HashKey(std::string_view secret) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
          digest);
-  return absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

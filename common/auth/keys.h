@@ -3,10 +3,10 @@
 // Keys are stored and compared only as SHA-256 hashes and never logged.
 #pragma once
 
+#include <grpcpp/server_context.h>
+
 #include <string>
 #include <string_view>
-
-#include <grpcpp/server_context.h>
 
 #include "absl/status/statusor.h"
 

@@ -31,16 +31,17 @@ absl::StatusOr<int> ApplyMigrations(const std::string& database_url) {
           " version integer PRIMARY KEY,"
           " name text NOT NULL,"
           " applied_at timestamptz NOT NULL DEFAULT now())");
-      latest =
-          session.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0]
-              .as<int>();
+      const pqxx::result max_version = session.exec(
+          "SELECT coalesce(max(version), 0) FROM schema_migrations");
+      latest = max_version[0][0].as<int>();
     }
     int known = 0;
     int applied = 0;
     for (const auto& migration : migrations::kAll) {
       // File stems look like "0001_initial_schema".
       int version = 0;
-      if (!absl::SimpleAtoi(std::string(migration.name.substr(0, 4)), &version)) {
+      if (!absl::SimpleAtoi(std::string(migration.name.substr(0, 4)),
+                            &version)) {
         return absl::InternalError(
             absl::StrCat("bad migration name ", std::string(migration.name)));
       }
@@ -58,9 +59,9 @@ absl::StatusOr<int> ApplyMigrations(const std::string& database_url) {
     pqxx::nontransaction unlock(connection);
     unlock.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockId);
     if (latest > known) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "database schema is at version ", latest,
-          " but this binary knows only up to ", known));
+      return absl::FailedPreconditionError(
+          absl::StrCat("database schema is at version ", latest,
+                       " but this binary knows only up to ", known));
     }
     return applied;
   } catch (const std::exception& e) {

@@ -289,8 +289,9 @@ TEST_F(RejectionTest, RotatedKeysEndAfterTheirGracePeriod) {
   ASSERT_TRUE(stack_->admin().RotateReadKey(c1.get(), request, &read).ok());
   EXPECT_EQ(read.key().rfind("rk_", 0), 0u);
   v1::Overview overview;
-  EXPECT_EQ(stack_->GetOverview(a_.read_key(), site_a, now - absl::Hours(1),
-                                now, &overview)
+  EXPECT_EQ(stack_
+                ->GetOverview(a_.read_key(), site_a, now - absl::Hours(1), now,
+                              &overview)
                 .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(stack_
