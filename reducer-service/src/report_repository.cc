@@ -236,11 +236,16 @@ BreakdownPage ReadBreakdownIn(pqxx::transaction_base& tx,
   return page;
 }
 
-// Runs `read` in a read-only snapshot limited to the caller's deadline, on
-// generic plans (every statement here takes its range as JSON).
+// How a snapshot's statements are planned: kGeneric for the rollup reads,
+// whose range arrives as JSON the planner cannot see into anyway; kCustom
+// where the range is a plain parameter that prunes partitions and sizes the
+// plan (select_event_properties).
+enum class Plans { kCustom, kGeneric };
+
+// Runs `read` in a read-only snapshot limited to the caller's deadline.
 template <typename T, typename Read>
 absl::StatusOr<T> InSnapshot(db::ConnectionPool* pool, const char* name,
-                             absl::Duration time_left, Read read) {
+                             absl::Duration time_left, Plans plans, Read read) {
   if (time_left <= absl::ZeroDuration()) {
     return absl::DeadlineExceededError("the caller's deadline has passed");
   }
@@ -256,7 +261,7 @@ absl::StatusOr<T> InSnapshot(db::ConnectionPool* pool, const char* name,
               "the caller's deadline passed before the statement could run");
         }
         db::LimitStatementTime(tx, left);
-        db::PreferGenericPlans(tx);
+        if (plans == Plans::kGeneric) db::PreferGenericPlans(tx);
         return read(tx);
       },
       db::Isolation::kRepeatableReadReadOnly, deadline);
@@ -276,7 +281,8 @@ absl::StatusOr<OverviewSnapshot> ReportRepository::Read(
     int64_t site_id, const std::vector<RangePlan>& plans,
     absl::Duration time_left) {
   return InSnapshot<OverviewSnapshot>(
-      pool_, "overview", time_left, [&](pqxx::transaction_base& tx) {
+      pool_, "overview", time_left, Plans::kGeneric,
+      [&](pqxx::transaction_base& tx) {
         return ReadOverviewIn(tx, site_id, plans);
       });
 }
@@ -284,7 +290,7 @@ absl::StatusOr<OverviewSnapshot> ReportRepository::Read(
 absl::StatusOr<BreakdownPage> ReportRepository::ReadBreakdown(
     const BreakdownQuery& query, absl::Duration time_left) {
   return InSnapshot<BreakdownPage>(
-      pool_, "breakdown", time_left,
+      pool_, "breakdown", time_left, Plans::kGeneric,
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<BreakdownPage> {
         return ReadBreakdownIn(tx, query);
       });
@@ -293,7 +299,7 @@ absl::StatusOr<BreakdownPage> ReportRepository::ReadBreakdown(
 absl::StatusOr<PropertyBreakdown> ReportRepository::ReadProperties(
     const PropertyQuery& q, absl::Duration time_left) {
   return InSnapshot<PropertyBreakdown>(
-      pool_, "event_properties", time_left,
+      pool_, "event_properties", time_left, Plans::kCustom,
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<PropertyBreakdown> {
         PropertyBreakdown out;
         for (const auto& row : tx.exec_prepared(
@@ -317,7 +323,7 @@ absl::StatusOr<DashboardSnapshot> ReportRepository::ReadDashboard(
     int64_t site_id, const std::vector<RangePlan>& plans,
     const std::vector<BreakdownQuery>& breakdowns, absl::Duration time_left) {
   return InSnapshot<DashboardSnapshot>(
-      pool_, "dashboard", time_left,
+      pool_, "dashboard", time_left, Plans::kGeneric,
       [&](pqxx::transaction_base& tx) -> absl::StatusOr<DashboardSnapshot> {
         DashboardSnapshot out;
         absl::StatusOr<OverviewSnapshot> overview =
